@@ -1,0 +1,1 @@
+"""Open edX XBlock for Rustici SCORM Cloud."""

@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite: the third-party packages and a running emulator."""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _packages_dir():
+    configured = os.environ.get("SCORM_PACKAGES_DIR")
+    return Path(configured) if configured else REPO.parent / "shared" / "scorm-packages"
+
+
+@pytest.fixture(scope="session")
+def scorm_packages():
+    """Directory of the real third-party SCORM packages (read-only fixtures)."""
+    path = _packages_dir()
+    if not path.is_dir():
+        pytest.fail(f"third-party SCORM packages not found at {path} (set SCORM_PACKAGES_DIR)")
+    return path
+
+
+@pytest.fixture
+def emulator_factory(tmp_path_factory):
+    """Start emulators with custom settings; each is stopped at the end of the test."""
+    from scorm_cloud_emulator.config import EmulatorConfig
+    from scorm_cloud_emulator.server import EmulatorServer
+
+    started = []
+
+    def start(**overrides):
+        settings = dict(
+            data_dir=tmp_path_factory.mktemp("emulator"),
+            port=0,
+            app_id="test-app",
+            secret_key="test-secret",
+            postback_base_delay=0.01,
+            postback_max_delay=0.05,
+        )
+        settings.update(overrides)
+        server = EmulatorServer(EmulatorConfig(**settings))
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_factory):
+    """A fresh emulator on an ephemeral loopback port, with test credentials."""
+    return emulator_factory()
