@@ -361,21 +361,27 @@ class MultipartFile:
     def read(self, size: int = -1) -> bytes:
         remaining = len(self) - self._position
         size = remaining if size is None or size < 0 else min(size, remaining)
-        if size == 0:
-            return b""
+        chunks = []
+        while size > 0:
+            chunk = self._read_part(size)
+            self._position += len(chunk)
+            size -= len(chunk)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _read_part(self, size: int) -> bytes:
+        """Up to ``size`` bytes from the part (head, file or tail) the position is in."""
         head_end = len(self._head)
         file_end = head_end + self._file_size
         if self._position < head_end:
-            chunk = self._head[self._position:self._position + size]
-        elif self._position < file_end:
+            return self._head[self._position:self._position + size]
+        if self._position < file_end:
             chunk = self._file.read(min(size, file_end - self._position))
             if not chunk:
                 raise OSError("the file got shorter while it was being uploaded")
-        else:
-            offset = self._position - file_end
-            chunk = self._tail[offset:offset + size]
-        self._position += len(chunk)
-        return chunk
+            return chunk
+        offset = self._position - file_end
+        return self._tail[offset:offset + size]
 
 
 def _quote_header(value: str) -> str:
