@@ -1,0 +1,152 @@
+"""Rustici's official Python client drives the emulator unchanged: the emulator speaks SCORM Cloud's
+wire format closely enough for the generated models to deserialize every answer."""
+import json
+import time
+from datetime import datetime
+
+import pytest
+from rustici_software_cloud_v2 import ApiClient, Configuration, CourseApi, PingApi, RegistrationApi
+from rustici_software_cloud_v2.models import (
+    CreateRegistrationSchema,
+    LaunchLinkRequestSchema,
+    LearnerSchema,
+)
+from rustici_software_cloud_v2.rest import ApiException
+
+PACKAGE = "golf_RuntimeBasicCalls_SCORM12.zip"
+EXIT_URL = "http://127.0.0.1:1/exit"
+
+
+def official_client(server, secret="test-secret"):
+    config = Configuration()
+    config.host = server.api_url
+    config.username = "test-app"
+    config.password = secret
+    return ApiClient(config)
+
+
+def error_text(error: ApiException) -> str:
+    body = json.loads(error.body)
+    return body.get("message") or body.get("error")
+
+
+def wait_for_import(courses: CourseApi, job_id):
+    deadline = time.monotonic() + 20
+    while (job := courses.get_import_job_status(job_id)).status == "RUNNING":
+        assert time.monotonic() < deadline, f"import job {job_id} still running"
+        time.sleep(0.05)
+    return job
+
+
+def import_course(courses: CourseApi, scorm_packages, course_id):
+    job = wait_for_import(courses, courses.create_upload_and_import_course_job(
+        course_id, file=str(scorm_packages / PACKAGE)).result)
+    assert job.status == "COMPLETE", job.message
+    return job
+
+
+def register(registrations: RegistrationApi, registration_id, course_id, learner_id="learner-1"):
+    registrations.create_registration(CreateRegistrationSchema(
+        course_id=course_id, registration_id=registration_id,
+        learner=LearnerSchema(id=learner_id, first_name="Ada", last_name="Lovelace"),
+    ))
+
+
+def test_full_lifecycle(emulator_factory, scorm_packages):
+    emulator = emulator_factory(page_size=2, import_delay=0.2)
+    api = official_client(emulator)
+    courses, registrations = CourseApi(api), RegistrationApi(api)
+
+    assert PingApi(api).ping().api_message
+
+    job_id = courses.create_upload_and_import_course_job("golf", file=str(scorm_packages / PACKAGE)).result
+    assert courses.get_import_job_status(job_id).status == "RUNNING"
+    job = wait_for_import(courses, job_id)
+    assert job.status == "COMPLETE", job.message
+    assert job.job_id == job_id
+    assert job.import_result.course.id == "golf"
+    assert job.import_result.course.course_learning_standard == "SCORM12"
+    assert isinstance(job.import_result.parser_warnings, list)
+
+    course = courses.get_course("golf")
+    assert (course.id, course.title, course.version) == ("golf", job.import_result.course.title,
+                                                         job.import_result.course.version)
+    assert isinstance(course.created, datetime) and isinstance(course.updated, datetime)
+    assert [version.version for version in courses.get_course_versions("golf").courses] == [course.version]
+
+    for index in range(3):
+        register(registrations, f"reg-{index}", "golf", learner_id=f"learner-{index}")
+    registrations.get_registration("reg-0")  # HEAD: no exception means it exists
+
+    link = registrations.build_registration_launch_link(
+        "reg-0", LaunchLinkRequestSchema(redirect_on_exit_url=EXIT_URL, expiry=120))
+    assert link.launch_link.startswith(emulator.root_url)
+
+    progress = registrations.get_registration_progress("reg-0")
+    assert (progress.id, progress.instance) == ("reg-0", 0)
+    assert (progress.registration_completion, progress.registration_success) == ("UNKNOWN", "UNKNOWN")
+    assert (progress.course.id, progress.learner.id) == ("golf", "learner-0")
+
+    emulator.admin.set_progress("reg-0", registrationCompletion="COMPLETED", registrationSuccess="PASSED",
+                                score={"scaled": 87.5}, totalSecondsTracked=125)
+    progress = registrations.get_registration_progress("reg-0")
+    assert (progress.registration_completion, progress.registration_success) == ("COMPLETED", "PASSED")
+    assert progress.score.scaled == 87.5
+    assert progress.total_seconds_tracked == 125
+    assert isinstance(progress.updated, datetime)
+
+    first = registrations.get_registrations(course_id="golf")
+    assert len(first.registrations) == 2 and first.more
+    second = registrations.get_registrations(more=first.more)
+    assert len(second.registrations) == 1 and not second.more
+    assert sorted(reg.id for reg in first.registrations + second.registrations) == ["reg-0", "reg-1", "reg-2"]
+
+    registrations.create_new_registration_instance("reg-0")
+    assert registrations.get_registration_progress("reg-0").instance == 1
+
+    registrations.delete_registration("reg-0")
+    with pytest.raises(ApiException) as caught:
+        registrations.get_registration("reg-0")
+    assert caught.value.status == 404
+
+    courses.delete_course("golf")
+    with pytest.raises(ApiException) as caught:
+        courses.get_course("golf")
+    assert caught.value.status == 404
+
+
+def test_wrong_secret_is_401(emulator):
+    with pytest.raises(ApiException) as caught:
+        PingApi(official_client(emulator, secret="wrong")).ping()
+    assert caught.value.status == 401
+
+
+def test_error_cases(emulator, scorm_packages):
+    api = official_client(emulator)
+    courses, registrations = CourseApi(api), RegistrationApi(api)
+    import_course(courses, scorm_packages, "golf")
+    register(registrations, "dup", "golf")
+
+    with pytest.raises(ApiException) as caught:
+        register(registrations, "dup", "golf")
+    assert caught.value.status == 400
+    assert "already exists" in error_text(caught.value)
+
+    with pytest.raises(ApiException) as caught:
+        courses.create_upload_and_import_course_job("golf", file=str(scorm_packages / PACKAGE))
+    assert caught.value.status == 409
+
+    for call in (lambda: courses.get_course("nope"),
+                 lambda: registrations.get_registration_progress("nope"),
+                 lambda: register(registrations, "r", "nope"),
+                 lambda: registrations.build_registration_launch_link(
+                     "nope", LaunchLinkRequestSchema(redirect_on_exit_url=EXIT_URL))):
+        with pytest.raises(ApiException) as caught:
+            call()
+        assert caught.value.status == 404
+
+    for expiry in (9, 301):
+        with pytest.raises(ApiException) as caught:
+            registrations.build_registration_launch_link(
+                "dup", LaunchLinkRequestSchema(redirect_on_exit_url=EXIT_URL, expiry=expiry))
+        assert caught.value.status == 400
