@@ -113,7 +113,8 @@ def test_parse_round_trips_random_parts():
         usage_key = "".join(chr(rng.randint(32, 0x2FF)) for _ in range(rng.randint(1, 80)))
         attempt = rng.choice([0, rng.randint(1, 10**6)])
         value = registration_id(prefix, usage_key, user, attempt)
-        assert parse_registration_id(prefix, value) == RegistrationRef(usage_key_hash(usage_key), user, attempt)
+        expected = RegistrationRef(usage_key_hash(usage_key), user, attempt)
+        assert parse_registration_id(prefix, value) == expected
 
 
 @pytest.mark.parametrize(
