@@ -1,0 +1,232 @@
+"""A learner's SCORM Cloud progress as the block keeps it, and the rule that merges news into it.
+
+SCORM Cloud reports progress in a ``RegistrationSchema``: from postbacks, which repeat and arrive
+out of order for hours, and from refreshes (GetRegistrationProgress). :func:`merge` folds each
+report into the stored :class:`Progress` so that the result depends on what was reported, not on
+the order it arrived in, and a learner's grade never regresses because of a late or partial
+report. The rules, in the order they are applied:
+
+1. **Older instance: ignored** (``stale-instance``). It describes an attempt that has been replaced.
+2. **Newer instance: replaces the state** (``new-instance``). A new instance is a new attempt (a
+   new course version, or an explicit new attempt), so nothing carries over, not even completion.
+3. **Same instance, older ``updated``: ignored** (``stale-update``). Times are compared as parsed
+   datetimes, never as strings; a missing or unparseable ``updated`` counts as older than any known
+   one, but is accepted while no time is known yet.
+4. **Otherwise the report is applied, field by field:**
+
+   - completion never goes back from ``COMPLETED``;
+   - an ``UNKNOWN`` completion or success, or a missing score, never erases a known value;
+   - a reported score or success replaces the stored one, even downwards: it is the newest word of
+     SCORM Cloud on this attempt;
+   - ``total_seconds`` never decreases;
+   - ``source`` records who delivered the report.
+
+5. **A report that leaves everything but ``source`` as it was is a no-op** (``duplicate``).
+
+``changed`` is False exactly when the stored progress stays as it was. A reset, which must go
+backwards, bypasses :func:`merge` on purpose: store a fresh :class:`Progress` instead.
+"""
+import math
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields, replace
+from datetime import datetime, timezone
+
+UNKNOWN = "UNKNOWN"
+INCOMPLETE = "INCOMPLETE"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+PASSED = "PASSED"
+
+# SCORM Cloud's registrationCompletion and registrationSuccess values.
+COMPLETION = (UNKNOWN, INCOMPLETE, COMPLETED)
+SUCCESS = (UNKNOWN, FAILED, PASSED)
+
+# Who produced a Progress: a postback, a GetRegistrationProgress refresh, staff, a reset, or nobody.
+SOURCES = ("postback", "refresh", "override", "reset", "none")
+
+APPLIED = "applied"
+DUPLICATE = "duplicate"
+STALE_INSTANCE = "stale-instance"
+STALE_UPDATE = "stale-update"
+NEW_INSTANCE = "new-instance"
+
+
+def _is_number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float, which JSON allows
+        return False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Progress on one registration instance, in SCORM Cloud's terms.
+
+    ``score`` is SCORM Cloud's ``score.scaled``, 0..100; ``updated`` is its ISO-8601 ``updated``
+    as received.
+    """
+
+    completion: str = UNKNOWN
+    success: str = UNKNOWN
+    score: float | None = None
+    total_seconds: float = 0.0
+    updated: str | None = None
+    instance: int = 0
+    source: str = "none"
+
+    def __post_init__(self):
+        if self.completion not in COMPLETION:
+            raise ValueError(f"completion must be one of {COMPLETION}, got {self.completion!r}")
+        if self.success not in SUCCESS:
+            raise ValueError(f"success must be one of {SUCCESS}, got {self.success!r}")
+        if self.score is not None and not (_is_number(self.score) and 0 <= self.score <= 100):
+            raise ValueError(f"score must be None or a number from 0 to 100, got {self.score!r}")
+        if not (_is_number(self.total_seconds) and self.total_seconds >= 0):
+            raise ValueError(f"total_seconds must be a non-negative number, got {self.total_seconds!r}")
+        if self.updated is not None and not isinstance(self.updated, str):
+            raise ValueError(f"updated must be None or an ISO-8601 string, got {self.updated!r}")
+        if isinstance(self.instance, bool) or not isinstance(self.instance, int) or self.instance < 0:
+            raise ValueError(f"instance must be a non-negative integer, got {self.instance!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+
+    def to_dict(self):
+        """A JSON-ready dict, for an XBlock ``Dict`` field."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild from :meth:`to_dict` output; anything missing or invalid takes its default."""
+        if not isinstance(data, Mapping):
+            return cls()
+        source = data.get("source")
+        return cls(
+            completion=_status(data.get("completion"), COMPLETION),
+            success=_status(data.get("success"), SUCCESS),
+            score=_score(data.get("score")),
+            total_seconds=_seconds(data.get("total_seconds")),
+            updated=_updated(data.get("updated")),
+            instance=_instance(data.get("instance")),
+            source=source if source in SOURCES else "none",
+        )
+
+    @classmethod
+    def from_registration(cls, schema, source):
+        """Build from a ``RegistrationSchema`` JSON dict, tolerating missing and odd values."""
+        if not isinstance(schema, Mapping):
+            raise TypeError(f"a RegistrationSchema must be a JSON object, got {type(schema).__name__}")
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+        score = schema.get("score")
+        return cls(
+            completion=_status(schema.get("registrationCompletion"), COMPLETION),
+            success=_status(schema.get("registrationSuccess"), SUCCESS),
+            score=_score(score.get("scaled")) if isinstance(score, Mapping) else None,
+            total_seconds=_seconds(schema.get("totalSecondsTracked")),
+            updated=_updated(schema.get("updated")),
+            instance=_instance(schema.get("instance")),
+            source=source,
+        )
+
+
+def _status(value, allowed):
+    if isinstance(value, str) and value.upper() in allowed:
+        return value.upper()
+    return UNKNOWN
+
+
+def _number(value):
+    """A finite float from a JSON number or numeric string (SCORM Cloud may send ``"NaN"``), else None."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    return float(value) if _is_number(value) else None
+
+
+def _score(value):
+    number = _number(value)
+    return None if number is None else min(max(number, 0.0), 100.0)
+
+
+def _seconds(value):
+    number = _number(value)
+    return number if number is not None and number >= 0 else 0.0
+
+
+def _instance(value):
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 and number.is_integer() else 0
+
+
+def _updated(value):
+    return value if isinstance(value, str) and value else None
+
+
+def parse_updated(value):
+    """The instant an ``updated`` string names (naive means UTC, as SCORM Cloud defaults), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The progress to store, whether it differs from what was stored, and which rule decided."""
+
+    progress: Progress
+    changed: bool
+    reason: str
+
+
+def _content(progress):
+    # Everything but who delivered it: the same facts from a refresh and a postback are a duplicate.
+    return astuple(replace(progress, source="none"))
+
+
+def merge(current, incoming):
+    """Fold the report ``incoming`` into the stored ``current``, by the rules in the module docstring."""
+    if incoming.instance < current.instance:
+        return MergeResult(current, False, STALE_INSTANCE)
+    if incoming.instance > current.instance:
+        return MergeResult(incoming, True, NEW_INSTANCE)
+
+    known = parse_updated(current.updated)
+    arriving = parse_updated(incoming.updated)
+    if known is not None and (arriving is None or arriving < known):
+        return MergeResult(current, False, STALE_UPDATE)
+
+    merged = Progress(
+        completion=_completion(current.completion, incoming.completion),
+        success=_known(incoming.success, current.success),
+        score=current.score if incoming.score is None else incoming.score,
+        total_seconds=max(current.total_seconds, incoming.total_seconds),
+        updated=_updated_after(current.updated, known, incoming.updated, arriving),
+        instance=current.instance,
+        source=incoming.source,
+    )
+    if _content(merged) == _content(current):
+        return MergeResult(current, False, DUPLICATE)
+    return MergeResult(merged, True, APPLIED)
+
+
+def _updated_after(stored, known, reported, arriving):
+    # The same instant may be spelled differently; keep the stored spelling so it stays a duplicate.
+    if reported is None or (known is not None and arriving == known):
+        return stored
+    return reported
+
+
+def _known(reported, stored):
+    return stored if reported == UNKNOWN else reported
+
+
+def _completion(stored, reported):
+    return COMPLETED if stored == COMPLETED else _known(reported, stored)

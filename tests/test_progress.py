@@ -1,0 +1,419 @@
+"""The progress record and the merge rule that keeps grades from regressing."""
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from scorm_cloud_xblock.progress import (
+    APPLIED,
+    COMPLETED,
+    COMPLETION,
+    DUPLICATE,
+    FAILED,
+    INCOMPLETE,
+    NEW_INSTANCE,
+    PASSED,
+    SOURCES,
+    STALE_INSTANCE,
+    STALE_UPDATE,
+    SUCCESS,
+    UNKNOWN,
+    MergeResult,
+    Progress,
+    merge,
+    parse_updated,
+)
+
+T0 = "2024-05-01T10:00:00.000Z"
+T1 = "2024-05-01T10:05:00.000Z"
+T2 = "2024-05-01T10:10:00.000Z"
+
+
+def postback(**kwargs):
+    return Progress(source="postback", **kwargs)
+
+
+# --- the record ------------------------------------------------------------------------------
+
+
+def test_enums_are_scorm_clouds_words():
+    assert COMPLETION == ("UNKNOWN", "INCOMPLETE", "COMPLETED")
+    assert SUCCESS == ("UNKNOWN", "FAILED", "PASSED")
+
+
+def test_defaults_mean_nothing_reported():
+    assert Progress() == Progress(UNKNOWN, UNKNOWN, None, 0.0, None, 0, "none")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"completion": "completed"},
+        {"completion": "PASSED"},
+        {"success": "COMPLETED"},
+        {"score": -0.1},
+        {"score": 100.5},
+        {"score": float("nan")},
+        {"score": True},
+        {"score": "50"},
+        {"total_seconds": -1},
+        {"total_seconds": float("inf")},
+        {"total_seconds": None},
+        {"updated": 5},
+        {"instance": -1},
+        {"instance": 1.0},
+        {"instance": True},
+        {"source": "somebody"},
+    ],
+)
+def test_invalid_values_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        Progress(**kwargs)
+
+
+def test_to_dict_from_dict_round_trip():
+    progress = Progress(COMPLETED, PASSED, 87.5, 421.5, T1, 2, "refresh")
+    data = progress.to_dict()
+    assert data == {
+        "completion": COMPLETED,
+        "success": PASSED,
+        "score": 87.5,
+        "total_seconds": 421.5,
+        "updated": T1,
+        "instance": 2,
+        "source": "refresh",
+    }
+    assert Progress.from_dict(data) == progress
+
+
+@pytest.mark.parametrize("data", [None, [], "text", 5, {}])
+def test_from_dict_without_a_mapping_or_keys_gives_defaults(data):
+    assert Progress.from_dict(data) == Progress()
+
+
+def test_from_dict_replaces_bad_values_with_defaults():
+    data = {
+        "completion": "DONE",
+        "success": None,
+        "score": "lots",
+        "total_seconds": -5,
+        "updated": {"year": 2024},
+        "instance": "first",
+        "source": "intruder",
+    }
+    assert Progress.from_dict(data) == Progress()
+
+
+def test_from_dict_keeps_good_values_next_to_bad_ones():
+    data = {"completion": COMPLETED, "score": "NaN", "instance": 3, "source": "bogus"}
+    assert Progress.from_dict(data) == Progress(completion=COMPLETED, instance=3)
+
+
+REGISTRATION = {
+    "id": "edx-0123456789abcdef-3c1a",
+    "instance": 1,
+    "updated": T1,
+    "registrationCompletion": "COMPLETED",
+    "registrationCompletionAmount": "NaN",
+    "registrationSuccess": "FAILED",
+    "score": {"scaled": 42.5},
+    "totalSecondsTracked": 97.25,
+    "course": {"id": "c", "title": "t", "version": 0},
+}
+
+
+def test_from_registration_reads_the_schema():
+    assert Progress.from_registration(REGISTRATION, "postback") == Progress(
+        COMPLETED, FAILED, 42.5, 97.25, T1, 1, "postback"
+    )
+
+
+def test_from_registration_of_an_empty_schema():
+    assert Progress.from_registration({}, "refresh") == Progress(source="refresh")
+
+
+@pytest.mark.parametrize(
+    "score, expected",
+    [
+        ({"scaled": 0}, 0.0),
+        ({"scaled": 100}, 100.0),
+        ({"scaled": 150}, 100.0),
+        ({"scaled": -3}, 0.0),
+        ({"scaled": "55.5"}, 55.5),
+        ({"scaled": "NaN"}, None),
+        ({"scaled": float("nan")}, None),
+        ({"scaled": "Infinity"}, None),
+        ({"scaled": None}, None),
+        ({"scaled": True}, None),
+        ({"scaled": 10**400}, None),
+        ({}, None),
+        (None, None),
+        (50, None),
+        ("50", None),
+    ],
+)
+def test_from_registration_score(score, expected):
+    assert Progress.from_registration({"score": score}, "postback").score == expected
+
+
+@pytest.mark.parametrize(
+    "field, value, attribute, expected",
+    [
+        ("registrationCompletion", "completed", "completion", COMPLETED),
+        ("registrationCompletion", "BROWSED", "completion", UNKNOWN),
+        ("registrationCompletion", 1, "completion", UNKNOWN),
+        ("registrationSuccess", "passed", "success", PASSED),
+        ("registrationSuccess", "", "success", UNKNOWN),
+        ("totalSecondsTracked", "12.5", "total_seconds", 12.5),
+        ("totalSecondsTracked", -4, "total_seconds", 0.0),
+        ("totalSecondsTracked", "NaN", "total_seconds", 0.0),
+        ("totalSecondsTracked", [], "total_seconds", 0.0),
+        ("instance", 2, "instance", 2),
+        ("instance", "3", "instance", 3),
+        ("instance", 4.0, "instance", 4),
+        ("instance", 1.5, "instance", 0),
+        ("instance", -1, "instance", 0),
+        ("instance", False, "instance", 0),
+        ("updated", {"time": 1588000000}, "updated", None),  # a date serialized as an object
+        ("updated", "", "updated", None),
+    ],
+)
+def test_from_registration_tolerates_odd_values(field, value, attribute, expected):
+    assert getattr(Progress.from_registration({field: value}, "postback"), attribute) == expected
+
+
+def test_from_registration_refuses_a_non_mapping_or_unknown_source():
+    with pytest.raises(TypeError):
+        Progress.from_registration([], "postback")
+    with pytest.raises(ValueError):
+        Progress.from_registration({}, "webhook")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2024-05-01T10:00:00Z", datetime(2024, 5, 1, 10, tzinfo=timezone.utc)),
+        ("2024-05-01T10:00:00.123Z", datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=timezone.utc)),
+        ("2024-05-01T12:00:00+02:00", datetime(2024, 5, 1, 10, tzinfo=timezone.utc)),
+        ("2024-05-01T10:00:00", datetime(2024, 5, 1, 10, tzinfo=timezone.utc)),  # naive is UTC
+        ("May 1st", None),
+        ("", None),
+        (None, None),
+        (1714557600, None),
+    ],
+)
+def test_parse_updated(value, expected):
+    assert parse_updated(value) == expected
+
+
+# --- the merge rules -------------------------------------------------------------------------
+
+
+def test_first_report_is_applied():
+    incoming = postback(completion=INCOMPLETE, total_seconds=5, updated=T0)
+    assert merge(Progress(), incoming) == MergeResult(incoming, True, APPLIED)
+
+
+def test_older_instance_is_ignored():
+    current = postback(completion=INCOMPLETE, updated=T0, instance=2)
+    incoming = postback(completion=COMPLETED, success=PASSED, score=100, updated=T2, instance=1)
+    assert merge(current, incoming) == MergeResult(current, False, STALE_INSTANCE)
+
+
+def test_newer_instance_replaces_everything():
+    current = postback(completion=COMPLETED, success=PASSED, score=90, total_seconds=600, updated=T2)
+    incoming = postback(completion=INCOMPLETE, total_seconds=3, updated=T0, instance=1)
+    assert merge(current, incoming) == MergeResult(incoming, True, NEW_INSTANCE)
+
+
+def test_older_update_is_ignored():
+    current = postback(completion=INCOMPLETE, score=40, updated=T1)
+    incoming = postback(completion=COMPLETED, score=95, updated=T0)
+    assert merge(current, incoming) == MergeResult(current, False, STALE_UPDATE)
+
+
+def test_updates_are_ordered_as_instants_not_strings():
+    # "12:00+02:00" sorts after "11:00Z" as text, but is an hour earlier.
+    current = postback(score=40, updated="2024-05-01T11:00:00Z")
+    earlier = postback(score=95, updated="2024-05-01T12:00:00+02:00")
+    later = postback(score=95, updated="2024-05-01T11:30:00.5+00:00")
+    assert merge(current, earlier).reason == STALE_UPDATE
+    assert merge(current, later) == MergeResult(later, True, APPLIED)
+
+
+@pytest.mark.parametrize("updated", [None, "garbage", "2024-13-45T99:00:00Z"])
+def test_unparseable_update_is_older_than_a_known_one(updated):
+    current = postback(score=40, updated=T0)
+    assert merge(current, postback(score=95, updated=updated)).reason == STALE_UPDATE
+
+
+@pytest.mark.parametrize("stored", [None, "garbage"])
+def test_unparseable_update_is_applied_while_no_time_is_known(stored):
+    current = postback(score=40, updated=stored)
+    result = merge(current, postback(score=95, updated="junk"))
+    assert (result.reason, result.progress.score, result.progress.updated) == (APPLIED, 95, "junk")
+
+
+def test_a_known_update_supersedes_an_unknown_one():
+    result = merge(postback(score=40, updated="garbage"), postback(score=50, updated=T0))
+    assert result.progress == postback(score=50, updated=T0)
+
+
+def test_identical_report_is_a_duplicate():
+    current = postback(completion=COMPLETED, success=PASSED, score=80, total_seconds=60, updated=T1)
+    assert merge(current, current) == MergeResult(current, False, DUPLICATE)
+
+
+def test_same_facts_from_another_source_are_a_duplicate():
+    current = postback(completion=COMPLETED, score=80, updated=T1)
+    refreshed = Progress(completion=COMPLETED, score=80, updated=T1, source="refresh")
+    assert merge(current, refreshed) == MergeResult(current, False, DUPLICATE)
+
+
+def test_same_instant_spelled_differently_is_a_duplicate():
+    current = postback(score=80, updated="2024-05-01T10:00:00Z")
+    same = postback(score=80, updated="2024-05-01T12:00:00.000+02:00")
+    assert merge(current, same) == MergeResult(current, False, DUPLICATE)
+
+
+def test_a_report_that_adds_nothing_is_a_duplicate():
+    current = postback(completion=COMPLETED, success=PASSED, score=80, total_seconds=60, updated=T1)
+    empty = postback(updated=T1)
+    assert merge(current, empty) == MergeResult(current, False, DUPLICATE)
+
+
+@pytest.mark.parametrize("reported", [UNKNOWN, INCOMPLETE])
+def test_completion_never_leaves_completed(reported):
+    current = postback(completion=COMPLETED, updated=T0)
+    result = merge(current, postback(completion=reported, total_seconds=10, updated=T1))
+    assert result.reason == APPLIED
+    assert result.progress.completion == COMPLETED
+
+
+def test_unknown_never_erases_known_values():
+    current = postback(completion=INCOMPLETE, success=FAILED, score=30, updated=T0)
+    result = merge(current, postback(updated=T1))
+    assert result.progress == postback(completion=INCOMPLETE, success=FAILED, score=30, updated=T1)
+    assert result.changed
+
+
+def test_newer_reported_values_replace_older_ones_even_downwards():
+    current = postback(completion=INCOMPLETE, success=PASSED, score=90, updated=T0)
+    result = merge(current, postback(completion=COMPLETED, success=FAILED, score=0, updated=T1))
+    assert result.progress == postback(completion=COMPLETED, success=FAILED, score=0, updated=T1)
+
+
+def test_total_seconds_never_decreases_within_an_instance():
+    current = postback(total_seconds=300, updated=T0)
+    assert merge(current, postback(total_seconds=120, updated=T1)).progress.total_seconds == 300
+    assert merge(current, postback(total_seconds=450, updated=T1)).progress.total_seconds == 450
+
+
+def test_source_follows_the_applied_report():
+    current = postback(score=10, updated=T0)
+    result = merge(current, Progress(score=20, updated=T1, source="refresh"))
+    assert result.progress.source == "refresh"
+
+
+# --- properties over random deliveries -------------------------------------------------------
+
+RANK = {status: rank for rank, status in enumerate(COMPLETION)}
+
+
+def spell(moment, rng):
+    """The same instant in one of the spellings SCORM Cloud-like servers produce."""
+    offset = timezone(timedelta(hours=rng.choice([-7, 0, 0, 2, 5.5])))
+    local = moment.astimezone(offset)
+    text = local.isoformat(timespec=rng.choice(["seconds", "milliseconds", "microseconds"]))
+    return text.replace("+00:00", "Z") if rng.random() < 0.5 else text
+
+
+def realistic_history(rng):
+    """Reports of several attempts as SCORM Cloud's rollup produces them, oldest first.
+
+    Within an attempt completion only rises, time only grows, and a reported score or success
+    may change but never disappears again.
+    """
+    clock = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    reports = []
+    instance = 0
+    for _ in range(rng.randint(1, 3)):
+        instance += rng.randint(0 if not reports else 1, 2)
+        completion, success, score, seconds = rng.choice(COMPLETION), rng.choice(SUCCESS), None, 0.0
+        for _ in range(rng.randint(1, 6)):
+            clock += timedelta(milliseconds=rng.randint(1, 10**7))
+            completion = rng.choice([c for c in COMPLETION if RANK[c] >= RANK[completion]])
+            success = rng.choice(SUCCESS if success == UNKNOWN else (FAILED, PASSED))
+            score = rng.choice([score, round(rng.uniform(0, 100), 2), 0.0, 100.0])
+            seconds += rng.choice([0, rng.uniform(0, 500)])
+            reports.append(postback(completion=completion, success=success, score=score,
+                                    total_seconds=seconds, updated=spell(clock, rng), instance=instance))
+    return reports
+
+
+def deliver(reports, rng):
+    """Deliver reports like SCORM Cloud's queue: shuffled, some more than once."""
+    delivered = reports + [rng.choice(reports) for _ in range(rng.randint(0, len(reports)))]
+    rng.shuffle(delivered)
+    state = Progress()
+    for report in delivered:
+        result = merge(state, report)
+        assert result.changed == (result.progress != state)
+        state = result.progress
+    return state
+
+
+def test_any_delivery_order_ends_at_the_newest_report():
+    rng = random.Random(5150)
+    for _ in range(400):
+        reports = realistic_history(rng)
+        for _ in range(5):
+            assert deliver(reports, rng) == reports[-1]
+
+
+def random_report(rng, updated_choices):
+    return Progress(
+        completion=rng.choice(COMPLETION),
+        success=rng.choice(SUCCESS),
+        score=rng.choice([None, 0.0, 100.0, round(rng.uniform(0, 100), 1)]),
+        total_seconds=rng.choice([0.0, rng.uniform(0, 1000)]),
+        updated=rng.choice(updated_choices),
+        instance=rng.choice([0, 1, 2]),
+        source=rng.choice(SOURCES),
+    )
+
+
+def test_arbitrary_reports_still_end_with_the_newest_reports_known_values():
+    rng = random.Random(8080)
+    start = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    for _ in range(1000):
+        reports = [
+            random_report(rng, [spell(start + timedelta(seconds=index), rng)])
+            for index in range(rng.randint(1, 8))
+        ]
+        newest = max(reports, key=lambda report: (report.instance, parse_updated(report.updated)))
+        same_attempt = [report for report in reports if report.instance == newest.instance]
+        final = deliver(reports, rng)
+
+        assert (final.instance, final.updated) == (newest.instance, newest.updated)
+        if newest.completion != UNKNOWN:
+            assert final.completion in (newest.completion, COMPLETED)
+        if newest.success != UNKNOWN:
+            assert final.success == newest.success
+        if newest.score is not None:
+            assert final.score == newest.score
+        assert newest.total_seconds <= final.total_seconds <= max(r.total_seconds for r in same_attempt)
+
+
+def test_merging_the_same_report_twice_changes_nothing():
+    rng = random.Random(4242)
+    moments = [datetime(2024, 5, 1, tzinfo=timezone.utc) + timedelta(minutes=m) for m in range(3)]
+    updated_choices = [None, "garbage"] + [spell(moment, rng) for moment in moments for _ in range(2)]
+    for _ in range(3000):
+        current = random_report(rng, updated_choices)
+        incoming = random_report(rng, updated_choices)
+        once = merge(current, incoming)
+        twice = merge(once.progress, incoming)
+        assert not twice.changed
+        assert twice.progress == once.progress
+        assert once.changed == (once.progress != current)
