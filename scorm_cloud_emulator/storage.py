@@ -1,0 +1,622 @@
+"""The emulator's state in SQLite under the data directory.
+
+One connection in WAL mode, shared by every request thread and the background workers behind a lock:
+the emulator serves a test suite, not a fleet, and serialising writes keeps each operation atomic.
+Rows come back as dataclasses; turning them into SCORM Cloud JSON happens in ``to_json`` methods.
+"""
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+COMPLETION_VALUES = ("UNKNOWN", "COMPLETED", "INCOMPLETE")
+SUCCESS_VALUES = ("UNKNOWN", "PASSED", "FAILED")
+REGISTRATION_ORDERS = {
+    "created_asc": ("created", "ASC"),
+    "created_desc": ("created", "DESC"),
+    "updated_asc": ("updated", "ASC"),
+    "updated_desc": ("updated", "DESC"),
+}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS courses (
+    id TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, learning_standard TEXT NOT NULL,
+    root_activity TEXT NOT NULL, content_dir TEXT NOT NULL, tags TEXT NOT NULL,
+    created TEXT NOT NULL, updated TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+CREATE TABLE IF NOT EXISTS import_jobs (
+    id TEXT PRIMARY KEY, course_id TEXT NOT NULL, status TEXT NOT NULL, message TEXT,
+    result TEXT, created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registrations (
+    id TEXT PRIMARY KEY, course_id TEXT NOT NULL, learner TEXT NOT NULL,
+    xapi_registration_id TEXT NOT NULL, tags TEXT NOT NULL, postback TEXT,
+    created TEXT NOT NULL, updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS instances (
+    registration_id TEXT NOT NULL, instance INTEGER NOT NULL, course_version INTEGER NOT NULL,
+    completion TEXT NOT NULL, success TEXT NOT NULL, score REAL, total_seconds REAL NOT NULL,
+    first_access TEXT, last_access TEXT, completed TEXT, created TEXT NOT NULL, updated TEXT NOT NULL,
+    PRIMARY KEY (registration_id, instance)
+);
+CREATE TABLE IF NOT EXISTS postback_queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, registration_id TEXT, url TEXT NOT NULL,
+    auth_type TEXT NOT NULL, user_name TEXT, password TEXT, body TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, held INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS postback_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, registration_id TEXT, url TEXT NOT NULL, attempt INTEGER NOT NULL,
+    status INTEGER, delivered INTEGER NOT NULL, error TEXT, body TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+"""
+
+
+class StorageError(Exception):
+    """A request that the state refuses; ``status`` and ``message`` are what SCORM Cloud answers."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def now_iso():
+    """The current UTC time as SCORM Cloud prints it, to the millisecond so values round-trip exactly."""
+    return format_datetime(datetime.now(timezone.utc))
+
+
+def format_datetime(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_datetime(text):
+    """Parse an ISO-8601 query value (UTC when it names no offset); ValueError if it is not one."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    version: int
+    title: str
+    learning_standard: str
+    root_activity: dict
+    content_dir: str
+    tags: list
+    created: str
+    updated: str
+    registration_count: int = 0
+
+    def to_json(self, include_registration_count=False):
+        data = {
+            "id": self.id,
+            "title": self.title,
+            "xapiActivityId": f"urn:scormcloud:course:{self.id}",
+            "created": self.created,
+            "updated": self.updated,
+            "version": self.version,
+            "activityId": self.root_activity.get("externalIdentifier", ""),
+            "courseLearningStandard": self.learning_standard,
+            "tags": list(self.tags),
+            "dispatched": False,
+            "rootActivity": self.root_activity,
+        }
+        if include_registration_count:
+            data["registrationCount"] = self.registration_count
+        return data
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    id: str
+    course_id: str
+    status: str
+    message: str | None
+    result: dict | None
+
+    def to_json(self):
+        data = {"jobId": self.id, "status": self.status}
+        if self.message is not None:
+            data["message"] = self.message
+        if self.result is not None:
+            data["importResult"] = self.result
+        return data
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One registration instance's rolled-up results."""
+
+    completion: str = "UNKNOWN"
+    success: str = "UNKNOWN"
+    score: float | None = None  # scaled, 0..100
+    total_seconds: float = 0.0
+    first_access: str | None = None
+    last_access: str | None = None
+    completed: str | None = None
+
+
+def apply_progress(progress, now, completion=None, success=None, score=..., total_seconds=None):
+    """Return ``progress`` with the given results applied, or None when nothing changes.
+
+    ``score=None`` clears the score; leaving it out keeps it. Access dates move only on a real change,
+    so a repeated report is not a new postback.
+    """
+    changed = replace(
+        progress,
+        completion=progress.completion if completion is None else completion,
+        success=progress.success if success is None else success,
+        score=progress.score if score is ... else score,
+        total_seconds=progress.total_seconds if total_seconds is None else float(total_seconds),
+    )
+    if changed == progress:
+        return None
+    completed = progress.completed
+    if changed.completion == "COMPLETED" and progress.completion != "COMPLETED":
+        completed = now
+    elif changed.completion != "COMPLETED":
+        completed = None
+    return replace(changed, first_access=progress.first_access or now, last_access=now, completed=completed)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registration as seen through one of its instances (the latest unless asked otherwise)."""
+
+    id: str
+    instance: int
+    course_id: str
+    course_version: int
+    course_title: str
+    learner: dict
+    xapi_registration_id: str
+    tags: list
+    postback: dict | None
+    created: str
+    updated: str  # of this instance
+    progress: Progress = field(default_factory=Progress)
+    registration_updated: str = ""  # of any instance: what datetimeFilter=updated and paging use
+
+    def to_json(self, activity_details=None):
+        progress = self.progress
+        data = {
+            "id": self.id,
+            "instance": self.instance,
+            "xapiRegistrationId": self.xapi_registration_id,
+            "updated": self.updated,
+            "registrationCompletion": progress.completion,
+            "registrationSuccess": progress.success,
+            "totalSecondsTracked": progress.total_seconds,
+            "createdDate": self.created,
+            "course": {"id": self.course_id, "title": self.course_title, "version": self.course_version},
+            "learner": self.learner,
+            "tags": list(self.tags),
+        }
+        if progress.score is not None:
+            data["score"] = {"scaled": progress.score}
+        for key, value in (("firstAccessDate", progress.first_access),
+                           ("lastAccessDate", progress.last_access),
+                           ("completedDate", progress.completed)):
+            if value is not None:
+                data[key] = value
+        if activity_details is not None:
+            data["activityDetails"] = activity_details
+        return data
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A queued postback."""
+
+    id: int
+    registration_id: str | None
+    url: str
+    auth_type: str
+    user_name: str | None
+    password: str | None
+    body: str
+    attempt: int
+
+
+_REGISTRATION_SELECT = """
+SELECT r.id, i.instance, r.course_id, i.course_version, COALESCE(c.title, ''), r.learner,
+       r.xapi_registration_id, r.tags, r.postback, r.created, i.updated,
+       i.completion, i.success, i.score, i.total_seconds, i.first_access, i.last_access, i.completed,
+       r.updated
+FROM registrations r
+JOIN instances i ON i.registration_id = r.id
+LEFT JOIN courses c ON c.id = r.course_id AND c.version = i.course_version
+"""
+_LATEST_INSTANCE = "i.instance = (SELECT MAX(instance) FROM instances WHERE registration_id = r.id)"
+
+
+def _registration(row):
+    return Registration(
+        id=row[0], instance=row[1], course_id=row[2], course_version=row[3], course_title=row[4],
+        learner=json.loads(row[5]), xapi_registration_id=row[6], tags=json.loads(row[7]),
+        postback=json.loads(row[8]) if row[8] else None, created=row[9], updated=row[10],
+        progress=Progress(completion=row[11], success=row[12], score=row[13], total_seconds=row[14],
+                          first_access=row[15], last_access=row[16], completed=row[17]),
+        registration_updated=row[18],
+    )
+
+
+def _course(row):
+    return Course(id=row[0], version=row[1], title=row[2], learning_standard=row[3],
+                  root_activity=json.loads(row[4]), content_dir=row[5], tags=json.loads(row[6]),
+                  created=row[7], updated=row[8], registration_count=row[9])
+
+
+_COURSE_SELECT = """
+SELECT c.id, c.version, c.title, c.learning_standard, c.root_activity, c.content_dir, c.tags,
+       c.created, c.updated,
+       (SELECT COUNT(*) FROM registrations r WHERE r.course_id = c.id)
+FROM courses c
+"""
+
+
+class Storage:
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.data_dir / "emulator.sqlite3", check_same_thread=False,
+                                   isolation_level=None)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+
+    def close(self):
+        with self._lock:
+            self._db.close()
+
+    def _query(self, sql, params=()):
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _transaction(self):
+        return _Transaction(self._db, self._lock)
+
+    # -- secrets and counters ------------------------------------------------------------------
+
+    def secret(self, name):
+        """A random key created on first use and kept for the life of the data directory."""
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+            if row:
+                return bytes(row[0])
+            value = secrets.token_bytes(32)
+            db.execute("INSERT INTO secrets (name, value) VALUES (?, ?)", (name, value))
+            return value
+
+    def increment(self, name, by=1):
+        with self._transaction() as db:
+            db.execute("INSERT INTO counters (name, value) VALUES (?, ?) "
+                       "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value", (name, by))
+
+    def counters(self):
+        return dict(self._query("SELECT name, value FROM counters"))
+
+    def reset_counters(self):
+        self._query("DELETE FROM counters")
+
+    # -- courses and import jobs -----------------------------------------------------------------
+
+    def course_exists(self, course_id):
+        return bool(self._query("SELECT 1 FROM courses WHERE id = ? LIMIT 1", (course_id,)))
+
+    def get_course(self, course_id, version=None):
+        if version is None:
+            rows = self._query(_COURSE_SELECT + " WHERE c.id = ? ORDER BY c.version DESC LIMIT 1", (course_id,))
+        else:
+            rows = self._query(_COURSE_SELECT + " WHERE c.id = ? AND c.version = ?", (course_id, version))
+        return _course(rows[0]) if rows else None
+
+    def course_versions(self, course_id, since=None, until=None):
+        sql, params = _COURSE_SELECT + " WHERE c.id = ?", [course_id]
+        if since:
+            sql, params = sql + " AND c.updated >= ?", params + [since]
+        if until:
+            sql, params = sql + " AND c.updated <= ?", params + [until]
+        return [_course(row) for row in self._query(sql + " ORDER BY c.version", params)]
+
+    def list_courses(self, limit, after=None, since=None, until=None, datetime_filter="updated"):
+        """Latest version of each course, newest first, keyset-paged on (created, id)."""
+        column = "created" if datetime_filter == "created" else "updated"
+        sql = _COURSE_SELECT + " WHERE c.version = (SELECT MAX(version) FROM courses WHERE id = c.id)"
+        params = []
+        if since:
+            sql, params = sql + f" AND c.{column} >= ?", params + [since]
+        if until:
+            sql, params = sql + f" AND c.{column} <= ?", params + [until]
+        if after:
+            sql, params = sql + " AND (c.created, c.id) < (?, ?)", params + list(after)
+        rows = self._query(sql + " ORDER BY c.created DESC, c.id DESC LIMIT ?", params + [limit])
+        return [_course(row) for row in rows]
+
+    def add_course_version(self, course_id, title, learning_standard, root_activity, content_dir):
+        """Store a freshly imported package as the course's next version (0 for a new course)."""
+        now = now_iso()
+        with self._transaction() as db:
+            (latest,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?", (course_id,)).fetchone()
+            version = 0 if latest is None else latest + 1
+            db.execute("INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?)",
+                       (course_id, version, title, learning_standard, json.dumps(root_activity),
+                        str(content_dir), now, now))
+        return self.get_course(course_id, version)
+
+    def next_course_version(self, course_id):
+        (latest,) = self._query("SELECT MAX(version) FROM courses WHERE id = ?", (course_id,))[0]
+        return 0 if latest is None else latest + 1
+
+    def set_course_title(self, course_id, title):
+        with self._transaction() as db:
+            if not db.execute("UPDATE courses SET title = ?, updated = ? WHERE id = ?",
+                              (title, now_iso(), course_id)).rowcount:
+                raise StorageError(404, f"Could not find course [{course_id}]")
+
+    def delete_course(self, course_id, version=None):
+        """Delete a course (or one version of it) with its registrations; return the content dirs freed."""
+        with self._transaction() as db:
+            if version is None:
+                rows = db.execute("SELECT content_dir FROM courses WHERE id = ?", (course_id,)).fetchall()
+            else:
+                rows = db.execute("SELECT content_dir FROM courses WHERE id = ? AND version = ?",
+                                  (course_id, version)).fetchall()
+            if not rows:
+                raise StorageError(404, f"Could not find course [{course_id}]")
+            if version is None:
+                db.execute("DELETE FROM courses WHERE id = ?", (course_id,))
+            else:
+                db.execute("DELETE FROM courses WHERE id = ? AND version = ?", (course_id, version))
+            if not db.execute("SELECT 1 FROM courses WHERE id = ? LIMIT 1", (course_id,)).fetchone():
+                db.execute("DELETE FROM instances WHERE registration_id IN "
+                           "(SELECT id FROM registrations WHERE course_id = ?)", (course_id,))
+                db.execute("DELETE FROM registrations WHERE course_id = ?", (course_id,))
+        return [Path(row[0]) for row in rows]
+
+    def create_import_job(self, course_id):
+        job_id = str(uuid.uuid4())
+        self._query("INSERT INTO import_jobs (id, course_id, status, created) VALUES (?, ?, 'RUNNING', ?)",
+                    (job_id, course_id, now_iso()))
+        return job_id
+
+    def finish_import_job(self, job_id, status, message=None, result=None):
+        self._query("UPDATE import_jobs SET status = ?, message = ?, result = ? WHERE id = ?",
+                    (status, message, json.dumps(result) if result is not None else None, job_id))
+
+    def get_import_job(self, job_id):
+        rows = self._query("SELECT id, course_id, status, message, result FROM import_jobs WHERE id = ?",
+                           (job_id,))
+        if not rows:
+            return None
+        job_id, course_id, status, message, result = rows[0]
+        return ImportJob(job_id, course_id, status, message, json.loads(result) if result else None)
+
+    def unfinished_import_jobs(self):
+        return [row[0] for row in self._query("SELECT id FROM import_jobs WHERE status = 'RUNNING'")]
+
+    # -- registrations ------------------------------------------------------------------------
+
+    def create_registration(self, registration_id, course_id, learner, tags=(), postback=None,
+                            xapi_registration_id=None, course_version=None):
+        now = now_iso()
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM registrations WHERE id = ?", (registration_id,)).fetchone():
+                raise StorageError(400, f"Registration with id [{registration_id}] already exists")
+            if course_version is None:
+                (course_version,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?",
+                                               (course_id,)).fetchone()
+            elif not db.execute("SELECT 1 FROM courses WHERE id = ? AND version = ?",
+                                (course_id, course_version)).fetchone():
+                course_version = None
+            if course_version is None:
+                raise StorageError(404, f"Could not find course [{course_id}]")
+            db.execute("INSERT INTO registrations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (registration_id, course_id, json.dumps(learner),
+                        xapi_registration_id or str(uuid.uuid4()), json.dumps(list(tags)),
+                        json.dumps(postback) if postback else None, now, now))
+            self._insert_instance(db, registration_id, 0, course_version, now)
+            db.execute("INSERT INTO counters (name, value) VALUES ('registrations', 1) "
+                       "ON CONFLICT (name) DO UPDATE SET value = value + 1")
+
+    @staticmethod
+    def _insert_instance(db, registration_id, instance, course_version, now):
+        db.execute("INSERT INTO instances (registration_id, instance, course_version, completion, success, "
+                   "total_seconds, created, updated) VALUES (?, ?, ?, 'UNKNOWN', 'UNKNOWN', 0, ?, ?)",
+                   (registration_id, instance, course_version, now, now))
+
+    def get_registration(self, registration_id, instance=None):
+        if instance is None:
+            rows = self._query(_REGISTRATION_SELECT + f" WHERE r.id = ? AND {_LATEST_INSTANCE}",
+                               (registration_id,))
+        else:
+            rows = self._query(_REGISTRATION_SELECT + " WHERE r.id = ? AND i.instance = ?",
+                               (registration_id, instance))
+        return _registration(rows[0]) if rows else None
+
+    def require_registration(self, registration_id, instance=None):
+        registration = self.get_registration(registration_id, instance)
+        if registration is None:
+            if instance is not None and self.get_registration(registration_id):
+                raise StorageError(404, f"Could not find instance [{instance}] of registration "
+                                        f"[{registration_id}]")
+            raise StorageError(404, f"Could not find registration [{registration_id}]")
+        return registration
+
+    def registration_instances(self, registration_id, since=None, until=None):
+        sql, params = _REGISTRATION_SELECT + " WHERE r.id = ?", [registration_id]
+        if since:
+            sql, params = sql + " AND i.updated >= ?", params + [since]
+        if until:
+            sql, params = sql + " AND i.updated <= ?", params + [until]
+        return [_registration(row) for row in self._query(sql + " ORDER BY i.instance", params)]
+
+    def list_registrations(self, limit, course_id=None, learner_id=None, since=None, until=None,
+                           datetime_filter="created", tags=(), order_by="created_desc", after=None):
+        """One page of registrations (latest instance each), keyset-paged on (order column, id)."""
+        column, direction = REGISTRATION_ORDERS[order_by]
+        filter_column = "r.updated" if datetime_filter == "updated" else "r.created"
+        clauses, params = [_LATEST_INSTANCE], []
+        if course_id is not None:
+            clauses.append("r.course_id = ?")
+            params.append(course_id)
+        if learner_id is not None:
+            clauses.append("json_extract(r.learner, '$.id') = ?")
+            params.append(learner_id)
+        if since:
+            clauses.append(f"{filter_column} >= ?")
+            params.append(since)
+        if until:
+            clauses.append(f"{filter_column} <= ?")
+            params.append(until)
+        if tags:
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value IN "
+                           f"({', '.join('?' * len(tags))}))")
+            params.extend(tags)
+        if after:
+            clauses.append(f"(r.{column}, r.id) {'<' if direction == 'DESC' else '>'} (?, ?)")
+            params.extend(after)
+        sql = (_REGISTRATION_SELECT + " WHERE " + " AND ".join(clauses)
+               + f" ORDER BY r.{column} {direction}, r.id {direction} LIMIT ?")
+        return [_registration(row) for row in self._query(sql, params + [limit])]
+
+    def count_registrations(self, **filters):
+        return len(self.list_registrations(limit=-1, **filters))
+
+    def delete_registration(self, registration_id):
+        with self._transaction() as db:
+            if not db.execute("DELETE FROM registrations WHERE id = ?", (registration_id,)).rowcount:
+                raise StorageError(404, f"Could not find registration [{registration_id}]")
+            db.execute("DELETE FROM instances WHERE registration_id = ?", (registration_id,))
+
+    def new_instance(self, registration_id, course_version=None):
+        """Start instance n+1, on ``course_version`` or the latest version of the course."""
+        now = now_iso()
+        with self._transaction() as db:
+            row = db.execute("SELECT r.course_id, MAX(i.instance) FROM registrations r "
+                             "JOIN instances i ON i.registration_id = r.id WHERE r.id = ? GROUP BY r.id",
+                             (registration_id,)).fetchone()
+            if row is None:
+                raise StorageError(404, f"Could not find registration [{registration_id}]")
+            course_id, latest = row
+            if course_version is None:
+                (course_version,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?",
+                                               (course_id,)).fetchone()
+            self._insert_instance(db, registration_id, latest + 1, course_version, now)
+            db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
+        return self.get_registration(registration_id)
+
+    def reset_progress(self, registration_id):
+        """Wipe every instance's results and start over at instance 0 on the latest course version."""
+        now = now_iso()
+        with self._transaction() as db:
+            row = db.execute("SELECT course_id FROM registrations WHERE id = ?", (registration_id,)).fetchone()
+            if row is None:
+                raise StorageError(404, f"Could not find registration [{registration_id}]")
+            (course_version,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?", row).fetchone()
+            db.execute("DELETE FROM instances WHERE registration_id = ?", (registration_id,))
+            self._insert_instance(db, registration_id, 0, course_version, now)
+            db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
+        return self.get_registration(registration_id)
+
+    def update_progress(self, registration_id, instance=None, **changes):
+        """Apply results to an instance (the latest by default); return the new view, or None if unchanged."""
+        with self._transaction():
+            registration = self.require_registration(registration_id, instance)
+            now = now_iso()
+            progress = apply_progress(registration.progress, now, **changes)
+            if progress is None:
+                return None
+            self._db.execute(
+                "UPDATE instances SET completion = ?, success = ?, score = ?, total_seconds = ?, "
+                "first_access = ?, last_access = ?, completed = ?, updated = ? "
+                "WHERE registration_id = ? AND instance = ?",
+                (progress.completion, progress.success, progress.score, progress.total_seconds,
+                 progress.first_access, progress.last_access, progress.completed, now,
+                 registration_id, registration.instance))
+            self._db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
+        return self.get_registration(registration_id, registration.instance)
+
+    # -- postback queue and log --------------------------------------------------------------
+
+    def enqueue_postback(self, registration_id, postback, body, next_at, held=False):
+        self._query("INSERT INTO postback_queue (registration_id, url, auth_type, user_name, password, body, "
+                    "next_at, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (registration_id, postback["url"], postback.get("authType") or "FORM",
+                     postback.get("userName"), postback.get("password"), body, next_at, int(held)))
+
+    def next_due_postback(self, now):
+        """The earliest delivery that is due, or (None, seconds until the next one or None)."""
+        rows = self._query("SELECT id, registration_id, url, auth_type, user_name, password, body, attempt, "
+                           "next_at FROM postback_queue WHERE held = 0 ORDER BY next_at, id LIMIT 1")
+        if not rows:
+            return None, None
+        *fields, next_at = rows[0]
+        if next_at > now:
+            return None, next_at - now
+        return Delivery(*fields), 0.0
+
+    def reschedule_postback(self, delivery_id, attempt, next_at):
+        self._query("UPDATE postback_queue SET attempt = ?, next_at = ? WHERE id = ?",
+                    (attempt, next_at, delivery_id))
+
+    def remove_postback(self, delivery_id):
+        self._query("DELETE FROM postback_queue WHERE id = ?", (delivery_id,))
+
+    def release_held_postbacks(self, now, newest_first):
+        """Make held deliveries due, in reverse order of queuing when ``newest_first``."""
+        with self._transaction() as db:
+            ids = [row[0] for row in db.execute(
+                f"SELECT id FROM postback_queue WHERE held = 1 ORDER BY id {'DESC' if newest_first else 'ASC'}")]
+            for position, delivery_id in enumerate(ids):
+                db.execute("UPDATE postback_queue SET held = 0, next_at = ? WHERE id = ?",
+                           (now + position * 1e-6, delivery_id))
+
+    def pending_postbacks(self):
+        return self._query("SELECT COUNT(*) FROM postback_queue")[0][0]
+
+    def log_postback(self, registration_id, url, body, attempt, status, delivered, error=None):
+        self._query("INSERT INTO postback_log (registration_id, url, attempt, status, delivered, error, body, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (registration_id, url, attempt, status, int(delivered), error, body, now_iso()))
+
+    def postback_log(self):
+        rows = self._query("SELECT registration_id, url, attempt, status, delivered, error, body, at "
+                           "FROM postback_log ORDER BY id")
+        return [{"registrationId": row[0], "url": row[1], "attempt": row[2], "status": row[3],
+                 "delivered": bool(row[4]), "error": row[5], "body": row[6], "at": row[7]} for row in rows]
+
+
+class _Transaction:
+    """``with`` block holding the storage lock inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
+
+    def __init__(self, db, lock):
+        self._db = db
+        self._lock = lock
+
+    def __enter__(self):
+        self._lock.acquire()
+        self._outermost = not self._db.in_transaction
+        if self._outermost:
+            self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if self._outermost:
+                self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()
+        return False
