@@ -31,8 +31,11 @@ MAX_COMPRESSION_RATIO = 200  # uncompressed / compressed, per entry
 # Small entries cannot exhaust anything whatever their ratio (a blank .DS_Store compresses ~100x).
 RATIO_CHECK_MIN_SIZE = 1024 * 1024
 MAX_MANIFEST_SIZE = 16 * 1024 * 1024
+MAX_ITEM_DEPTH = 100  # nested <item>s; real courses use a handful
 
 _CHUNK_SIZE = 64 * 1024
+# What zipfile raises while reading a damaged member.
+_CORRUPT = (zipfile.BadZipFile, EOFError, zlib.error)
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -41,7 +44,6 @@ _SCHEMA_VERSIONS = {
     "1.1": "SCORM11",
     "1.2": "SCORM12",
     "cam 1.3": "SCORM20042NDEDITION",
-    "1.3": "SCORM20042NDEDITION",
     "2004 2nd edition": "SCORM20042NDEDITION",
     "2004 3rd edition": "SCORM20043RDEDITION",
     "2004 4th edition": "SCORM20044THEDITION",
@@ -164,6 +166,8 @@ def _open_zip(zip_path):
         return zipfile.ZipFile(zip_path)
     except zipfile.BadZipFile:
         raise PackageError("The file is not a zip archive. Upload the course package as a .zip file.") from None
+    except NotImplementedError as error:
+        raise PackageError(f"The zip uses a format that is not supported ({error}).") from None
     except OSError as error:
         raise PackageError(f"The package could not be read: {error.strerror or error}.") from None
 
@@ -239,7 +243,7 @@ def _read_member(archive, info, limit):
     try:
         with _open_member(archive, info) as source:
             data = source.read(limit + 1)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
+    except _CORRUPT as error:
         raise PackageError(f"{info.filename} is corrupt in the zip ({error}).") from None
     if len(data) > limit:
         raise PackageError(f"{info.filename} is larger than {limit} bytes.")
@@ -251,6 +255,8 @@ def _open_member(archive, info):
         return archive.open(info)
     except NotImplementedError:
         raise PackageError(f"{info.filename} uses a compression method that is not supported.") from None
+    except (*_CORRUPT, OSError) as error:  # OSError: a header points outside the file
+        raise PackageError(f"{info.filename} is corrupt in the zip ({error}).") from None
 
 
 def _extract(archive, entries, target):
@@ -266,7 +272,7 @@ def _extract(archive, entries, target):
             # never writes through something already there.
             with _open_member(archive, info) as source, open(destination, "xb") as sink:
                 shutil.copyfileobj(source, sink, _CHUNK_SIZE)
-        except (zipfile.BadZipFile, EOFError, zlib.error) as error:
+        except _CORRUPT as error:
             raise PackageError(f"{info.filename} is corrupt in the zip ({error}).") from None
         except OSError as error:
             raise PackageError(f"{info.filename} could not be extracted: {error.strerror or error}.") from None
@@ -315,6 +321,8 @@ def _parse_xml(xml_bytes):
         ) from None
     except DefusedXmlException as error:
         raise PackageError(f"{MANIFEST_NAME} uses an XML feature that is not allowed ({error}).") from None
+    except LookupError as error:  # an encoding Python does not know
+        raise PackageError(f"{MANIFEST_NAME} declares an encoding that is not supported ({error}).") from None
     except ParseError as error:
         line, column = error.position
         raise PackageError(
@@ -357,17 +365,14 @@ def _apply_base(base, href):
 
 
 def apply_parameters(href, parameters):
-    """Add an item's ``parameters`` to a launch URL the way SCORM 2004 CAM 3.4.1.9 describes."""
-    parameters = (parameters or "").strip()
+    """Add an item's ``parameters`` to a launch URL the way the SCORM CAM describes."""
+    parameters = (parameters or "").strip().lstrip("?&")
     if not parameters:
         return href
     url, hash_mark, fragment = href.partition("#")
     if parameters.startswith("#"):
         # A fragment in parameters is ignored if the href already has one.
         return href if hash_mark else href + parameters
-    parameters = parameters.lstrip("?&")
-    if not parameters:
-        return href
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}{parameters}{hash_mark}{fragment}"
 
@@ -388,6 +393,7 @@ class _ManifestReader:
         self.identifier = root.get("identifier", "").strip()
         self.learning_standard = "UNKNOWN"
         self.collection = {}
+        self.item_identifiers = set()
 
     def read(self):
         schema_version, self.learning_standard = self._learning_standard()
@@ -502,21 +508,26 @@ class _ManifestReader:
             self.warnings.append(f"The course has no organization title; '{title}' was used as its title.")
         return chosen, title
 
-    def _items(self, parent, resources):
+    def _items(self, parent, resources, depth=1):
+        if depth > MAX_ITEM_DEPTH:
+            raise PackageError(f"{MANIFEST_NAME} nests items more than {MAX_ITEM_DEPTH} levels deep.")
         activities = []
         for item in _children(parent, "item"):
-            activity = self._item(item, resources)
+            activity = self._item(item, resources, depth)
             if activity is not None:
                 activities.append(activity)
         return activities
 
-    def _item(self, item, resources):
+    def _item(self, item, resources, depth):
         identifier = item.get("identifier", "").strip()
         title = _text(_child(item, "title")) or identifier
         if not identifier:
             self.warnings.append(f"An item titled '{title}' has no identifier; it was skipped.")
             return None
-        children = self._items(item, resources)
+        if identifier in self.item_identifiers:
+            self.warnings.append(f"Item identifier '{identifier}' is used more than once; progress may be mixed up.")
+        self.item_identifiers.add(identifier)
+        children = self._items(item, resources, depth + 1)
         reference = (item.get("identifierref") or "").strip()
         if _children(item, "item"):
             # SCORM 1.2 lets a parent item launch content too; 2004 forbids it.

@@ -427,6 +427,38 @@ def test_broken_xml_reports_where():
     assert raised.value.message == "imsmanifest.xml is not well-formed XML: mismatched tag (line 4, column 3)."
 
 
+def test_unknown_encoding_is_refused():
+    with pytest.raises(PackageError) as raised:
+        parse_manifest(b'<?xml version="1.0" encoding="klingon"?><manifest/>')
+    assert raised.value.message == (
+        "imsmanifest.xml declares an encoding that is not supported (unknown encoding: klingon)."
+    )
+
+
+def test_non_utf8_manifest_is_read_in_its_declared_encoding():
+    xml = manifest(single_sco(title="Caf\u00e9 s\u00fbr")).decode().replace("UTF-8", "UTF-16").encode("utf-16")
+
+    assert parse_manifest(xml).title == "Caf\u00e9 s\u00fbr"
+
+
+def test_items_nested_too_deep_are_refused():
+    nested = '<item identifier="i{0}" identifierref="res_1"><title>Deep</title>'
+    items = "".join(nested.format(n) for n in range(150)) + "</item>" * 150
+    body = single_sco().replace("</organization>", items + "</organization>")
+
+    with pytest.raises(PackageError, match="nests items more than 100 levels deep"):
+        parse_manifest(manifest(body))
+
+
+def test_duplicate_item_identifiers_are_a_warning():
+    body = single_sco().replace("</organization>", '<item identifier="item_1" identifierref="res_1"/></organization>')
+
+    package = parse_manifest(manifest(body))
+
+    assert len(package.scos) == 2
+    assert package.warnings == ["Item identifier 'item_1' is used more than once; progress may be mixed up."]
+
+
 def test_root_element_must_be_manifest():
     with pytest.raises(PackageError, match=r"its root element is <html>"):
         parse_manifest(b"<html><body>hello</body></html>")
@@ -534,6 +566,7 @@ def test_item_parameters_join_the_href_query_string():
         ("a.html#top", "?x=1", "a.html?x=1#top"),
         ("a.html#top", "#other", "a.html#top"),
         ("a.html", "??&x=1", "a.html?x=1"),
+        ("a.html", "?#top", "a.html#top"),
     ],
 )
 def test_apply_parameters(href, parameters, expected):
