@@ -57,7 +57,7 @@ def test_full_lifecycle(emulator_factory, scorm_packages):
     api = official_client(emulator)
     courses, registrations = CourseApi(api), RegistrationApi(api)
 
-    assert PingApi(api).ping().api_message
+    assert PingApi(api).ping_app_id().api_message
 
     job_id = courses.create_upload_and_import_course_job("golf", file=str(scorm_packages / PACKAGE)).result
     assert courses.get_import_job_status(job_id).status == "RUNNING"
@@ -117,7 +117,7 @@ def test_full_lifecycle(emulator_factory, scorm_packages):
 
 def test_wrong_secret_is_401(emulator):
     with pytest.raises(ApiException) as caught:
-        PingApi(official_client(emulator, secret="wrong")).ping()
+        PingApi(official_client(emulator, secret="wrong")).ping_app_id()
     assert caught.value.status == 401
 
 
