@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: demo test install browser player-assets emulator bench clean
 
 demo: install player-assets
-	$(PY) -m scorm_cloud_xblock.demo
+	$(PY) -m demo
 
 test: install player-assets browser
 	$(PY) -m pytest

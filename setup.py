@@ -29,6 +29,8 @@ setup(
             "pytest>=8",
             "rustici-software-cloud-v2==5.0.0",
             "xblock-sdk==0.14.0",
+            "openedx-django-pyfs>=3.0",
+            "lazy>=1.4",
             "edx-opaque-keys>=2.5",
             "playwright>=1.45",
         ],

@@ -1,0 +1,1 @@
+"""`make demo`: the SCORM Cloud block in the xblock-sdk workbench, on the embedded SCORM Cloud emulator."""

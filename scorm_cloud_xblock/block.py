@@ -1,0 +1,586 @@
+"""
+ScormCloudXBlock: a SCORM Cloud course inside an Open edX unit.
+
+The class is wiring. The rules live in plain modules: `ids` (course and registration ids), `postback`
+(credentials), `progress` (the merge that never regresses), `grading` (grade and completion rules);
+SCORM Cloud is reached only through `client`, and the platform only through `compat`.
+"""
+import functools
+import hashlib
+import hmac
+import json
+import html
+import logging
+from datetime import datetime, timezone
+from string import Template
+from urllib.parse import urlencode, urlsplit
+
+from web_fragments.fragment import Fragment
+from webob import Response
+from xblock.completable import CompletableXBlockMixin
+from xblock.core import XBlock
+from xblock.exceptions import JsonHandlerError
+from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
+from xblock.scorable import ScorableXBlockMixin, Score
+from xblock.utils.resources import ResourceLoader
+from xblock.utils.studio_editable import StudioEditableXBlockMixin
+
+from . import compat, grading, ids
+from .client import DEFAULT_BASE_URL, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError
+from .postback import PostbackError, postback_password, read_postback, verify_postback
+from .progress import Progress, merge, parse_updated
+
+log = logging.getLogger(__name__)
+loader = ResourceLoader(__name__)
+
+SETTINGS_KEY = "ScormCloudXBlock"
+# The course `make demo` imports into the emulator; the workbench scenario links to it.
+WORKBENCH_COURSE_ID = "scorm-cloud-demo"
+DEFAULT_ID_PREFIX = "openedx"
+
+LAUNCH_MODES = (("same_window", "Same window"), ("new_window", "New window"), ("embedded", "Embedded in the page"))
+REGISTER_ON = (("first_view", "When the learner first views the unit"),
+               ("first_launch", "When the learner first launches the course"))
+
+
+FRAME_RETURN_PAGE = (
+    "<!doctype html><title>Returning</title>"
+    "<script>window.parent.postMessage('scorm-cloud:returned', window.location.origin);</script>"
+)
+
+
+def _choices(pairs):
+    return [{"value": value, "display_name": label} for value, label in pairs]
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _json_response(payload, status=200):
+    return Response(json.dumps(payload), status=status, content_type="application/json", charset="utf-8")
+
+
+def _render(template_path, **values):
+    """Fill a page template; every value is HTML-escaped by the caller's choice of `$name` slots."""
+    return Template(loader.load_unicode(template_path)).substitute(
+        {name: html.escape(str(value)) for name, value in values.items()})
+
+
+@functools.lru_cache(maxsize=16)
+def _client_for(app_id, secret_key, base_url):
+    # One client, hence one pooled requests.Session, per configured SCORM Cloud app.
+    return ScormCloudClient(app_id, secret_key, base_url=base_url)
+
+
+def _iso(moment):
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else None
+
+
+def progress_from_cloud(registration, source):
+    """Our progress record from SCORM Cloud's RegistrationSchema (API response or postback)."""
+    # from_dict is the tolerant door: out-of-range values from the wire are clamped, never fatal.
+    return Progress.from_dict({
+        "completion": registration.completion,
+        "success": registration.success,
+        "score": registration.score,
+        "total_seconds": registration.total_seconds,
+        "updated": _iso(registration.updated),
+        "instance": registration.instance,
+        "source": source,
+    })
+
+
+def json_request_handler(func):
+    """
+    Like XBlock.json_handler (POST only, JSON in and out, JsonHandlerError as an error status), but the
+    handler also receives the request: launch links and postback URLs are built on its host.
+    """
+    @XBlock.handler
+    @functools.wraps(func)
+    def wrapper(self, request, suffix=""):
+        if request.method != "POST":
+            return _json_response({"error": "Use POST."}, status=405)
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return _json_response({"error": "The request body is not valid JSON."}, status=400)
+        if not isinstance(data, dict):
+            return _json_response({"error": "The request body must be a JSON object."}, status=400)
+        try:
+            return _json_response(func(self, data, request))
+        except JsonHandlerError as error:
+            return _json_response({"error": error.message}, status=error.status_code)
+    return wrapper
+
+
+@XBlock.needs("i18n")
+@XBlock.wants("user", "settings", "rebind_user", "completion")
+class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
+    """An Open edX component that launches a SCORM Cloud course and grades it from SCORM Cloud's results."""
+
+    block_settings_key = SETTINGS_KEY
+    icon_class = "problem"
+
+    # --- Settings (Studio) -------------------------------------------------------------------------
+    display_name = String(display_name="Display name", default="SCORM Cloud", scope=Scope.settings)
+    has_score = Boolean(display_name="Scored", default=True, scope=Scope.settings,
+                        help="Whether this component counts towards the learner's grade.")
+    weight = Float(display_name="Problem weight", default=1.0, values={"min": 0, "step": 0.1},
+                   scope=Scope.settings, help="Points this component is worth when scored.")
+    launch_mode = String(display_name="Launch mode", default="same_window", values=_choices(LAUNCH_MODES),
+                         scope=Scope.settings)
+    grading_rule = String(display_name="Grading rule", default="auto", values=_choices(grading.GRADING_RULES),
+                          scope=Scope.settings,
+                          help="auto: the scaled score if reported, else passed = 1 / failed = 0, else completed = 1.")
+    completion_rule = String(display_name="Completion rule", default="completed",
+                             values=_choices(grading.COMPLETION_RULES), scope=Scope.settings)
+    register_on = String(display_name="Create the SCORM Cloud registration", default="first_view",
+                         values=_choices(REGISTER_ON), scope=Scope.settings,
+                         help="Registrations are billed by SCORM Cloud; they are only ever created for learners "
+                              "who open the unit.")
+    send_email = Boolean(display_name="Send the learner's email to SCORM Cloud", default=False,
+                         scope=Scope.settings)
+
+    # The linked SCORM Cloud course. Ids are ours; no secret ever lives in a field (fields are exported).
+    cloud_course_id = String(display_name="SCORM Cloud course id", default="", scope=Scope.settings)
+    cloud_course_title = String(default="", scope=Scope.settings)
+    cloud_course_version = Integer(default=None, scope=Scope.settings)
+    learning_standard = String(default="", scope=Scope.settings)
+    parser_warnings = List(default=[], scope=Scope.settings)
+    import_job_id = String(default="", scope=Scope.settings)
+
+    # --- Learner state -----------------------------------------------------------------------------
+    registration_id = String(default=None, scope=Scope.user_state)
+    learner_progress = Dict(default={}, scope=Scope.user_state, help="Our record of the learner's SCORM Cloud progress.")
+    last_launched = String(default=None, scope=Scope.user_state)
+    last_refreshed = String(default=None, scope=Scope.user_state)
+    raw_earned = Float(default=None, scope=Scope.user_state)
+    raw_possible = Float(default=None, scope=Scope.user_state)
+    score_overridden = Boolean(default=False, scope=Scope.user_state)
+    published_completion = Float(default=None, scope=Scope.user_state)
+    # Anonymous id -> time of a staff reset. It outlives the learner state the reset deletes, so that
+    # postbacks about the progress from before the reset cannot bring it back.
+    resets = Dict(default={}, scope=Scope.user_state_summary)
+
+    editable_fields = ("display_name", "has_score", "weight", "launch_mode", "grading_rule", "completion_rule",
+                       "register_on", "send_email")
+
+    # --- Configuration -----------------------------------------------------------------------------
+    def _config(self):
+        return compat.xblock_settings(self)
+
+    @property
+    def id_prefix(self):
+        return self._config().get("ID_PREFIX") or DEFAULT_ID_PREFIX
+
+    def _postback_secret(self):
+        secret = self._config().get("POSTBACK_SECRET")
+        if not secret:
+            raise JsonHandlerError(503, "SCORM Cloud is not configured on this site (POSTBACK_SECRET is missing).")
+        return secret
+
+    def _client(self):
+        config = self._config()
+        if not config.get("APP_ID") or not config.get("SECRET_KEY"):
+            raise JsonHandlerError(503, "SCORM Cloud is not configured on this site (APP_ID and SECRET_KEY).")
+        return _client_for(config["APP_ID"], config["SECRET_KEY"], config.get("BASE_URL") or DEFAULT_BASE_URL)
+
+    # --- Grading (Open edX) ------------------------------------------------------------------------
+    def max_score(self):
+        # Called on unbound blocks by the grades transformer: settings only, never learner state.
+        return self.weight if self.has_score else None
+
+    def get_score(self):
+        if self.raw_earned is None or self.raw_possible is None:
+            return None
+        return Score(self.raw_earned, self.raw_possible)
+
+    def set_score(self, score):
+        # The LMS calls this after every grade we publish (with our own values) and for instructor
+        # overrides (with new values); only the latter pins the score against later SCORM Cloud results.
+        if self.get_score() != Score(score.raw_earned, score.raw_possible):
+            self.score_overridden = True
+        self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
+
+    def calculate_score(self):
+        fraction = grading.grade(self.current_progress, self.grading_rule)
+        if fraction is None:
+            return None
+        return Score(*grading.weighted(fraction, self.weight))
+
+    def has_submitted_answer(self):
+        return grading.grade(self.current_progress, self.grading_rule) is not None
+
+    def rescore(self, only_if_higher):
+        # Rescoring recomputes from our record of SCORM Cloud's results, and so ends an override.
+        self.score_overridden = False
+        score = self.calculate_score()
+        if score is None:
+            raise ValueError("Cannot rescore: SCORM Cloud has reported no result for this learner.")
+        self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
+        self._publish_grade(score, only_if_higher)
+
+    def publish_grade(self):
+        """Publish the stored score; the instructor dashboard's override calls this after set_score."""
+        score = self.get_score()
+        if score is not None:
+            self._publish_grade(score)
+
+    @staticmethod
+    def workbench_scenarios():
+        return [("SCORM Cloud", f"""<vertical_demo>
+            <scormcloud display_name="SCORM Cloud demo" cloud_course_id="{WORKBENCH_COURSE_ID}"
+                        cloud_course_title="SCORM Cloud demo: a two-question quiz" learning_standard="SCORM12"
+                        cloud_course_version="0"/>
+            </vertical_demo>""")]
+
+    @property
+    def current_progress(self):
+        return Progress.from_dict(self.learner_progress)
+
+    def _apply_progress(self, incoming):
+        """Merge SCORM Cloud's view of the learner into our record, then publish what changed."""
+        reset_at = parse_updated(self.resets.get(compat.anonymous_user_id(self) or ""))
+        updated = parse_updated(incoming.updated)
+        if reset_at and (updated is None or updated <= reset_at):
+            return "stale-reset"
+        result = merge(self.current_progress, incoming)
+        if result.changed:
+            self.learner_progress = result.progress.to_dict()
+        self._publish_results()
+        return result.reason
+
+    def _publish_results(self):
+        progress = self.current_progress
+        if self.has_score and not self.score_overridden and self.weight > 0:
+            score = self.calculate_score()
+            if score is not None and score != self.get_score():
+                self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
+                self._publish_grade(score)
+        completion = 1.0 if grading.is_complete(progress, self.completion_rule) else 0.0
+        if completion != (self.published_completion or 0.0):
+            self.emit_completion(completion)
+            self.published_completion = completion
+
+    def clear_student_state(self, user_id, course_id, item_id, requesting_user_id):
+        """
+        "Delete learner state" in the instructor dashboard: a deliberate reset.
+
+        The platform deletes our learner state afterwards; SCORM Cloud's progress is wiped too, and the
+        reset time is kept per learner so late postbacks from before the reset are refused.
+        """
+        registration_id = ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), user_id)
+        resets = dict(self.resets)
+        resets[user_id] = _now()
+        self.resets = resets
+        try:
+            self._client().reset_registration_progress(registration_id)
+        except ScormCloudError as error:
+            if error.status != 404:
+                log.warning("SCORM Cloud reset of %s failed: %s", registration_id, error)
+
+    # --- Registration ------------------------------------------------------------------------------
+    def _learner_registration_id(self):
+        anonymous_id = compat.anonymous_user_id(self)
+        if anonymous_id is None:
+            raise JsonHandlerError(403, "Sign in to take this course.")
+        return ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), anonymous_id)
+
+    def _ensure_registration(self, request):
+        """Create the learner's registration once; adopt it if it already exists in SCORM Cloud."""
+        if self.registration_id:
+            return self.registration_id
+        if not self.cloud_course_id:
+            raise JsonHandlerError(409, "This component has no SCORM Cloud course yet.")
+        registration_id = self._learner_registration_id()
+        first_name, last_name = compat.learner_names(self)
+        learner = Learner(
+            id=compat.anonymous_user_id(self),
+            first_name=first_name,
+            last_name=last_name,
+            email=compat.learner_email(self) if self.send_email else None,
+        )
+        client = self._client()
+        try:
+            client.create_registration(registration_id, self.cloud_course_id, learner,
+                                       postback=self._postback_settings(registration_id, request))
+        except ScormCloudError as error:
+            # A concurrent first view, or a registration left from an earlier life of this state.
+            if not (error.status == 400 and client.registration_exists(registration_id)):
+                raise
+        self.registration_id = registration_id
+        return registration_id
+
+    def _postback_settings(self, registration_id, request):
+        base = self._config().get("POSTBACK_BASE_URL") or request.host_url
+        url = compat.third_party_handler_url(self, "postback", base_url=base)
+        if url is None:
+            return None
+        return PostBack(url=url, user_name=registration_id,
+                        password=postback_password(self._postback_secret(), registration_id))
+
+    def _cloud_call(self, operation, *args, **kwargs):
+        """Run a SCORM Cloud call from a handler; failures become a clear JSON error, never a 500."""
+        try:
+            return operation(*args, **kwargs)
+        except ScormCloudError as error:
+            status = 502 if error.status is None or error.status >= 500 else 400
+            raise JsonHandlerError(status, error.message) from error
+
+    # --- Learner views and handlers ----------------------------------------------------------------
+    def student_view(self, context=None):
+        """Renders from stored state only: no SCORM Cloud call on a page view."""
+        progress = self.current_progress
+        state = {
+            "title": self.cloud_course_title or self.display_name,
+            "has_course": bool(self.cloud_course_id),
+            "launch_mode": self.launch_mode,
+            "register_on_view": self.register_on == "first_view" and not self.registration_id,
+            "needs_refresh": bool(self.registration_id and self.last_launched
+                                  and (not self.last_refreshed or self.last_launched > self.last_refreshed)),
+            "progress": self._progress_payload(progress),
+        }
+        fragment = Fragment(_render("templates/student.html", display_name=self.display_name))
+        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
+        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
+        fragment.add_javascript(loader.load_unicode("static/js/student.js"))
+        fragment.initialize_js("ScormCloudStudent", state)
+        return fragment
+
+    def _progress_payload(self, progress=None):
+        progress = progress or self.current_progress
+        score = self.get_score()
+        return {
+            "registration_id": self.registration_id,
+            "completion": progress.completion,
+            "success": progress.success,
+            "score": progress.score,
+            "total_seconds": progress.total_seconds,
+            "grade": score.raw_earned * self.max_score() / score.raw_possible
+            if score and score.raw_possible and self.has_score else None,
+            "max_grade": self.max_score(),
+        }
+
+    @json_request_handler
+    def register(self, data, request):
+        """Lazy registration on first view, requested by the page after it has rendered."""
+        self._cloud_call(self._ensure_registration, request)
+        return self._progress_payload()
+
+    @json_request_handler
+    def launch(self, data, request):
+        """Build a fresh launch link for this click; it is never rendered into the page or stored."""
+        registration_id = self._cloud_call(self._ensure_registration, request)
+        # An embedded player returns inside its frame: the return page then tells the unit instead.
+        return_to = "frame" if data.get("embedded") else self._safe_return_url(data.get("return_url"), request)
+        query = urlencode({"next": return_to, "sig": self._sign(return_to)})
+        redirect_on_exit = compat.absolute_handler_url(self, "return", request.host_url, query=query)
+        link = self._cloud_call(self._client().launch_link, registration_id, redirect_on_exit)
+        self.last_launched = _now()
+        return {"launch_url": link}
+
+    @XBlock.json_handler
+    def progress(self, data, suffix=""):
+        """The learner's progress; with {"refresh": true}, first asks SCORM Cloud once."""
+        if data.get("refresh") and self.registration_id:
+            self._refresh()
+        return self._progress_payload()
+
+    def _refresh(self):
+        """One GetRegistrationProgress: the backstop for late or lost postbacks."""
+        remote = self._cloud_call(self._client().registration_progress, self.registration_id)
+        self.last_refreshed = _now()
+        return self._apply_progress(progress_from_cloud(remote, source="refresh"))
+
+    @XBlock.handler
+    def return_from_launch(self, request, suffix=""):
+        """Where SCORM Cloud sends the learner on exit: refresh once, then back to the unit."""
+        target = request.GET.get("next", "")
+        if not (target and hmac.compare_digest(self._sign(target), request.GET.get("sig", ""))):
+            target = compat.unit_url(self)
+        if self.registration_id and compat.anonymous_user_id(self):
+            try:
+                self._refresh()
+            except JsonHandlerError as error:
+                log.warning("Progress refresh on return failed: %s", error.message)
+        if target == "frame":
+            return Response(FRAME_RETURN_PAGE, content_type="text/html", charset="utf-8")
+        return Response(status=302, location=target)
+
+    def _sign(self, value):
+        return hmac.new(self._postback_secret().encode(), value.encode(), hashlib.sha256).hexdigest()
+
+    def _safe_return_url(self, candidate, request):
+        """The unit the learner launched from, if it is on this site; no open redirect."""
+        if candidate:
+            parts = urlsplit(candidate)
+            same_site = parts.scheme in ("http", "https") and parts.netloc == request.host
+            relative = not parts.scheme and not parts.netloc and candidate.startswith("/")
+            if same_site or relative:
+                return candidate
+        return compat.unit_url(self)
+
+    # --- Postbacks from SCORM Cloud (third-party handler) ------------------------------------------
+    @XBlock.handler
+    def postback(self, request, suffix=""):
+        """
+        SCORM Cloud's registration postback: authenticate, find the learner, rebind, merge, publish.
+
+        Never redirects (SCORM Cloud counts a 3xx as delivered) and answers 4xx, not 500, to bad input.
+        """
+        if request.method != "POST":
+            return _json_response({"error": "POST only."}, status=405)
+        try:
+            posted = read_postback(request.content_type or "", request.body, request.POST,
+                                   request.headers.get("Authorization"))
+            registration_id = verify_postback(posted, self._postback_secret())
+            ref = ids.parse_registration_id(self.id_prefix, registration_id)
+        except PostbackError as error:
+            return _json_response({"error": error.message}, status=error.status)
+        except ids.InvalidId:
+            return _json_response({"error": "Unknown registration."}, status=404)
+        except JsonHandlerError as error:
+            return _json_response({"error": error.message}, status=error.status_code)
+
+        if ref.usage_hash != ids.usage_key_hash(str(self.scope_ids.usage_id)):
+            return _json_response({"error": "The registration belongs to another component."}, status=404)
+        if compat.anonymous_user_id(self) != ref.anonymous_user_id:
+            user = compat.user_by_anonymous_id(self, ref.anonymous_user_id)
+            if user is None:
+                return _json_response({"error": "Unknown learner."}, status=404)
+            compat.rebind_to_user(self, user)
+            # The anonymous-id lookup is global; make sure the id belongs to this course's learner.
+            if compat.anonymous_user_id(self) != ref.anonymous_user_id:
+                return _json_response({"error": "Unknown learner."}, status=404)
+        if self.registration_id != registration_id:
+            return _json_response({"error": "Unknown registration."}, status=404)
+
+        outcome = self._apply_progress(
+            progress_from_cloud(RegistrationProgress.from_json(posted.payload), source="postback"))
+        return _json_response({"result": outcome})
+
+    # --- Studio ------------------------------------------------------------------------------------
+    def studio_view(self, context=None):
+        state = {
+            "course": self._course_summary(),
+            "import_job_id": self.import_job_id,
+            "fields": {name: getattr(self, name) for name in self.editable_fields},
+            "choices": {
+                "launch_mode": _choices(LAUNCH_MODES),
+                "grading_rule": _choices(grading.GRADING_RULES),
+                "completion_rule": _choices(grading.COMPLETION_RULES),
+                "register_on": _choices(REGISTER_ON),
+            },
+        }
+        fragment = Fragment(_render("templates/studio.html"))
+        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
+        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
+        fragment.add_javascript(loader.load_unicode("static/js/studio.js"))
+        fragment.initialize_js("ScormCloudStudio", state)
+        return fragment
+
+    def author_view(self, context=None):
+        """Studio's preview: the linked course, with an untracked preview link (no registration)."""
+        fragment = Fragment(_render("templates/author.html", display_name=self.display_name))
+        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
+        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
+        fragment.add_javascript(loader.load_unicode("static/js/author.js"))
+        fragment.initialize_js("ScormCloudAuthor", {"course": self._course_summary()})
+        return fragment
+
+    def _course_summary(self):
+        return {
+            "id": self.cloud_course_id,
+            "title": self.cloud_course_title,
+            "version": self.cloud_course_version,
+            "learning_standard": self.learning_standard,
+            "warnings": list(self.parser_warnings),
+        }
+
+    def _course_id_for_import(self):
+        # Re-importing makes a new version of the same cloud course; the first import names it.
+        return self.cloud_course_id or ids.new_course_id(self.id_prefix)
+
+    def _start_import(self, start):
+        course_id = self._course_id_for_import()
+        job_id = self._cloud_call(start, course_id, bool(self.cloud_course_id))
+        self.import_job_id = job_id
+        return {"status": "RUNNING", "job_id": job_id, "message": ""}
+
+    @XBlock.handler
+    def import_package(self, request, suffix=""):
+        """Multipart upload (field `package`), streamed to SCORM Cloud: never read whole into memory."""
+        upload = request.POST.get("package") if request.method == "POST" else None
+        if upload is None or not hasattr(upload, "file"):
+            return _json_response({"status": "ERROR", "message": "Choose a SCORM package (.zip) to upload."},
+                                  status=400)
+        filename = getattr(upload, "filename", None) or "package.zip"
+        try:
+            result = self._start_import(lambda course_id, new_version: self._client().upload_import(
+                course_id, upload.file, filename=filename, may_create_new_version=new_version))
+        except JsonHandlerError as error:
+            return _json_response({"status": "ERROR", "message": error.message}, status=error.status_code)
+        return _json_response(result)
+
+    @XBlock.json_handler
+    def import_url(self, data, suffix=""):
+        url = str(data.get("url") or "").strip()
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise JsonHandlerError(400, "Give the http(s) address of a SCORM package (.zip).")
+        return self._start_import(lambda course_id, new_version: self._client().fetch_import(
+            course_id, url, may_create_new_version=new_version))
+
+    @XBlock.json_handler
+    def import_status(self, data, suffix=""):
+        """Poll the import job; on success the component links to the imported course version."""
+        if not self.import_job_id:
+            return {"status": "NONE", "message": "", **self._status_course()}
+        job = self._cloud_call(self._client().import_status, self.import_job_id)
+        if job.status == "COMPLETE" and job.course is not None:
+            self._link(job.course, job.parser_warnings)
+            self.import_job_id = ""
+        elif job.status == "ERROR":
+            self.import_job_id = ""
+        return {"status": job.status, "message": job.message or "", **self._status_course()}
+
+    def _status_course(self):
+        return {"title": self.cloud_course_title, "learning_standard": self.learning_standard,
+                "version": self.cloud_course_version, "warnings": list(self.parser_warnings),
+                "course_id": self.cloud_course_id}
+
+    def _link(self, course, warnings=()):
+        self.cloud_course_id = course.id
+        self.cloud_course_title = course.title or ""
+        self.cloud_course_version = course.version
+        self.learning_standard = course.learning_standard or ""
+        self.parser_warnings = list(warnings)
+
+    @XBlock.json_handler
+    def cloud_courses(self, data, suffix=""):
+        """Courses already in the SCORM Cloud app, for "link an existing course"."""
+        client = self._client()
+        courses = self._cloud_call(lambda: list(client.list_courses()))
+        return {"courses": [{"id": c.id, "title": c.title, "version": c.version,
+                             "learning_standard": c.learning_standard} for c in courses]}
+
+    @XBlock.json_handler
+    def link_course(self, data, suffix=""):
+        course_id = str(data.get("course_id") or "")
+        if not course_id:
+            raise JsonHandlerError(400, "Choose a course.")
+        course = self._cloud_call(self._client().get_course, course_id)
+        self._link(course)
+        return {"status": "COMPLETE", "message": "", **self._status_course()}
+
+    @XBlock.json_handler
+    def preview(self, data, suffix=""):
+        """An untracked preview launch of the linked course: no registration is created."""
+        if not self.cloud_course_id:
+            raise JsonHandlerError(409, "Import or link a SCORM Cloud course first.")
+        link = self._cloud_call(self._client().course_preview_link, self.cloud_course_id, "message")
+        return {"launch_url": link}
+
+
+# SCORM Cloud's redirectOnExitUrl lands on the `return` handler; `return` is a Python keyword.
+setattr(ScormCloudXBlock, "return", ScormCloudXBlock.return_from_launch)

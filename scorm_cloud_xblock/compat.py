@@ -1,0 +1,136 @@
+"""
+Every call that depends on the hosting platform (Open edX LMS, Studio, the xblock-sdk workbench) lives here.
+
+The block talks to the platform only through XBlock services and these helpers, so the rest of the
+package can be read, and tested, without edx-platform.
+"""
+from urllib.parse import urljoin, urlsplit
+
+# opt_attrs keys set by edx-platform's DjangoXBlockUserService for authenticated users.
+ATTR_ANONYMOUS_USER_ID = "edx-platform.anonymous_user_id"
+ATTR_IS_AUTHENTICATED = "edx-platform.is_authenticated"
+ATTR_USER_IS_STAFF = "edx-platform.user_is_staff"
+ATTR_USERNAME = "edx-platform.username"
+# The workbench sets only this key; it doubles as the learner's anonymous id there.
+ATTR_WORKBENCH_USER_ID = "xblock-workbench.user_id"
+
+
+class PlatformError(Exception):
+    """The platform lacks something the block needs for this operation."""
+
+
+def current_user(block):
+    """The XBlockUser the block is bound to, or None when the runtime has no user service."""
+    service = block.runtime.service(block, "user")
+    return service.get_current_user() if service else None
+
+
+def anonymous_user_id(block):
+    """The course-specific anonymous id of the bound learner, or None for an anonymous request."""
+    user = current_user(block)
+    if user is None:
+        return None
+    attrs = user.opt_attrs
+    if attrs.get(ATTR_ANONYMOUS_USER_ID):
+        return attrs[ATTR_ANONYMOUS_USER_ID]
+    workbench_id = attrs.get(ATTR_WORKBENCH_USER_ID)
+    # The workbench binds noauth handlers to the pseudo-student "none".
+    if workbench_id and workbench_id != "none":
+        return str(workbench_id)
+    return None
+
+
+def learner_names(block):
+    """(first name, last name) from the user service's full name; content may show them to the learner."""
+    user = current_user(block)
+    full_name = (user.full_name or "").strip() if user else ""
+    first, _, last = full_name.partition(" ")
+    return first, last
+
+
+def learner_email(block):
+    user = current_user(block)
+    emails = list(user.emails or []) if user else []
+    return emails[0] if emails else None
+
+
+def user_is_staff(block):
+    user = current_user(block)
+    return bool(user and user.opt_attrs.get(ATTR_USER_IS_STAFF))
+
+
+def user_by_anonymous_id(block, anonymous_id):
+    """The platform user behind an anonymous id (searched across courses by the LMS), or None."""
+    service = block.runtime.service(block, "user")
+    lookup = getattr(service, "get_user_by_anonymous_id", None)
+    if lookup is None:
+        raise PlatformError("This platform cannot look learners up by anonymous id.")
+    return lookup(anonymous_id)
+
+
+def rebind_to_user(block, real_user):
+    """
+    Bind a block loaded by a noauth handler to the learner, as xblock-lti-consumer does for grade passback.
+
+    The LMS drops grades, completion and user-state writes made while the block is bound to
+    AnonymousUser, so this must happen before any of them.
+    """
+    service = block.runtime.service(block, "rebind_user")
+    if service is None:
+        raise PlatformError("This platform has no rebind_user service.")
+    service.rebind_noauth_module_to_user(block, real_user)
+
+
+def xblock_settings(block):
+    """The operator's XBLOCK_SETTINGS bucket for this block (never block fields: those are exported)."""
+    service = block.runtime.service(block, "settings")
+    if service is None:
+        return {}
+    return service.get_settings_bucket(block, default={}) or {}
+
+
+def third_party_handler_url(block, handler_name, base_url=None):
+    """
+    Absolute URL of a noauth handler, or None where the platform cannot build one (Studio).
+
+    The LMS gives an absolute URL on SITE_NAME; the workbench a relative one, made absolute here
+    against `base_url` (the host the current request came in on). Trailing '/' and '?' are stripped,
+    as xblock-lti-consumer does for the URLs it hands to tools.
+    """
+    try:
+        url = block.runtime.handler_url(block, handler_name, thirdparty=True)
+    except NotImplementedError:
+        return None
+    if not urlsplit(url).scheme:
+        if not base_url:
+            return None
+        url = urljoin(base_url, url)
+    return url.rstrip("/?")
+
+
+def absolute_handler_url(block, handler_name, base_url, query=""):
+    """A learner's (authenticated) handler URL, absolute on the host the learner is using."""
+    return urljoin(base_url, block.runtime.handler_url(block, handler_name, query=query))
+
+
+def is_studio(block):
+    """True when rendered by Studio, which cannot build third-party handler URLs."""
+    try:
+        block.runtime.handler_url(block, "postback", thirdparty=True)
+    except NotImplementedError:
+        return True
+    return False
+
+
+def unit_url(block):
+    """
+    Where a learner returning from SCORM Cloud lands when the page gave no return URL.
+
+    `jump_to` is the LMS route that resolves a usage key to its unit in the learning MFE; outside the
+    LMS (usage ids without a course key) the site root is all we know.
+    """
+    usage_id = block.scope_ids.usage_id
+    course_key = getattr(usage_id, "context_key", None)
+    if course_key is None:
+        return "/"
+    return f"/courses/{course_key}/jump_to/{usage_id}"

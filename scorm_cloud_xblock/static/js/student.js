@@ -1,0 +1,78 @@
+/* Learner view: shows stored progress at once, registers lazily, launches with a fresh link per click. */
+function ScormCloudStudent(runtime, element, state) {
+  var root = element.jquery ? element[0] : element;
+  var button = root.querySelector('.scorm-cloud-launch');
+  var frame = root.querySelector('.scorm-cloud-frame');
+
+  function statusText(p) {
+    var words = {COMPLETED: 'Completed', INCOMPLETE: 'In progress'};
+    var text = words[p.completion] || 'Not started';
+    if (p.success === 'PASSED') { text += ', passed'; }
+    if (p.success === 'FAILED') { text += ', failed'; }
+    return text;
+  }
+
+  function timeText(seconds) {
+    seconds = Math.round(seconds || 0);
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return (h ? h + ' h ' : '') + (h || m ? m + ' min ' : '') + s + ' s';
+  }
+
+  function render(p) {
+    ScormCloud.setField(root, 'status', statusText(p));
+    ScormCloud.setField(root, 'score', p.score === null || p.score === undefined ? '—' : Math.round(p.score) + '%');
+    ScormCloud.setField(root, 'time', timeText(p.total_seconds));
+    button.textContent = p.completion === 'COMPLETED' ? 'Review' : (p.completion === 'INCOMPLETE' ? 'Resume' : 'Launch');
+    button.disabled = !state.has_course;
+  }
+
+  function fail(error) { ScormCloud.showMessage(root, error.message, true); button.disabled = !state.has_course; }
+
+  function refresh() {
+    return ScormCloud.post(runtime, element, 'progress', {refresh: true}).then(render).catch(fail);
+  }
+
+  function launch() {
+    button.disabled = true;
+    ScormCloud.showMessage(root, 'Opening the course…');
+    // A window opened in the click itself is not blocked; it is pointed at the link once we have it.
+    var popup = state.launch_mode === 'new_window' ? window.open('', '_blank') : null;
+    ScormCloud.post(runtime, element, 'launch', {
+      return_url: window.location.href, embedded: state.launch_mode === 'embedded'
+    }).then(function (body) {
+      ScormCloud.showMessage(root, '');
+      if (popup) {
+        popup.location = body.launch_url;
+        button.disabled = false;
+      } else if (state.launch_mode === 'embedded') {
+        frame.hidden = false;
+        frame.querySelector('iframe').src = body.launch_url;
+      } else {
+        window.location.assign(body.launch_url);
+      }
+    }).catch(function (error) { if (popup) { popup.close(); } fail(error); });
+  }
+
+  button.addEventListener('click', launch);
+  // The embedded player comes back through the return handler, which tells us it is done.
+  window.addEventListener('message', function (event) {
+    if (event.origin === window.location.origin && event.data === 'scorm-cloud:returned') {
+      frame.hidden = true;
+      frame.querySelector('iframe').src = 'about:blank';
+      refresh();
+    }
+  });
+  if (state.launch_mode === 'new_window') {
+    window.addEventListener('focus', function () { if (state.launched) { refresh(); } });
+    button.addEventListener('click', function () { state.launched = true; });
+  }
+
+  render(state.progress);
+  if (!state.has_course) {
+    ScormCloud.showMessage(root, 'This course is not available yet.');
+  } else if (state.register_on_view) {
+    ScormCloud.post(runtime, element, 'register', {}).then(render).catch(fail);
+  } else if (state.needs_refresh) {
+    refresh();
+  }
+}
