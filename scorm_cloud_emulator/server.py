@@ -25,8 +25,9 @@ class EmulatorServer:
             self.app.close()
             raise
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="scorm-cloud-emulator",
-                                        daemon=True)
+        # A short poll interval makes stop() quick, which a test suite starting many emulators needs.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="scorm-cloud-emulator", daemon=True)
         self._thread.start()
         return self
 
