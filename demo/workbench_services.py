@@ -7,6 +7,7 @@ pseudo-student "none"; rebinding points the block at the real student's state, a
 from types import SimpleNamespace
 
 from workbench import runtime as workbench_runtime
+from xblock.fields import UserScope
 
 
 class WorkbenchUserService(workbench_runtime.WorkBenchUserService):
@@ -31,7 +32,7 @@ class WorkbenchRebindUserService:
         block.scope_ids = block.scope_ids._replace(user_id=real_user.id)
         # Forget values read or written for the anonymous user, as bind_for_student does.
         for name, field in block.fields.items():
-            if field.scope.user.name == "ONE":
+            if getattr(field.scope, "user", None) == UserScope.ONE:
                 block._field_data_cache.pop(name, None)  # pylint: disable=protected-access
                 block._dirty_fields.pop(field, None)  # pylint: disable=protected-access
         block.runtime._services["user"] = WorkbenchUserService(real_user.id)  # pylint: disable=protected-access
