@@ -1,0 +1,14 @@
+"""A faithful Open edX (LMS, Studio, preview) runtime for testing XBlocks without edx-platform."""
+from .field_data import AnonymousStateWriteError, HarnessError, UnboundStateAccessError
+from .runtime import (
+    BlockRuntime, GradeRecord, HandlerError, OpenEdxTestRuntime, ReentrantPublishError, ScoreChange,
+    TrackingEvent,
+)
+from .services import RebindUserServiceError
+from .users import AnonymousUser, User
+
+__all__ = [
+    "AnonymousStateWriteError", "AnonymousUser", "BlockRuntime", "GradeRecord", "HandlerError", "HarnessError",
+    "OpenEdxTestRuntime", "ReentrantPublishError", "RebindUserServiceError", "ScoreChange", "TrackingEvent",
+    "UnboundStateAccessError", "User",
+]

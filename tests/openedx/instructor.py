@@ -1,0 +1,105 @@
+"""Instructor dashboard operations on one learner's state, as ``instructor_task`` and
+``instructor.enrollment`` perform them."""
+from xblock.fields import Scope
+from xblock.runtime import KeyValueStore
+from xblock.scorable import Score
+
+from .keys import usage_key as to_usage_key
+from .users import AnonymousUser
+
+
+class InstructorOperations:
+    """Mixed into ``OpenEdxTestRuntime``."""
+
+    def _has_student_module(self, user_id, usage_key):
+        """A ``StudentModule`` row exists once state was saved or a score was set."""
+        if (user_id, usage_key) in self.grades:
+            return True
+        return any(key.user_id == user_id and key.block_scope_id == usage_key and key.scope == Scope.user_state
+                   for key in self.student_db)
+
+    def rescore(self, usage_key, only_if_higher=False):
+        """``rescore_problem_module_state`` for every learner with state; returns the task counts."""
+        usage_key = to_usage_key(usage_key)
+        block_class = self._usages[usage_key]
+        if not hasattr(block_class, "rescore"):
+            raise NotImplementedError(f"Specified module {usage_key} does not support rescoring.")
+        counts = {"attempted": 0, "succeeded": 0, "skipped": 0}
+        for user in self.users.all():
+            if not self._has_student_module(user.id, usage_key):
+                continue
+            counts["attempted"] += 1
+            block = self._load(usage_key, "lms", user)
+            if not block.has_submitted_answer():
+                counts["skipped"] += 1
+                continue
+            block.rescore(only_if_higher=only_if_higher)
+            block.save()
+            counts["succeeded"] += 1
+        return counts
+
+    def override_score(self, usage_key, user, score):
+        """``override_score_module_state``: a weighted score, converted back to raw for ``set_score``."""
+        usage_key = to_usage_key(usage_key)
+        block = self._load(usage_key, "lms", user)
+        if not hasattr(block.__class__, "set_score"):
+            raise NotImplementedError(f"{usage_key} does not support score override")
+        max_score = block.max_score()
+        if not 0 <= score <= max_score:
+            raise ValueError(f"score {score} is outside 0..{max_score}")
+        weight = getattr(block, "weight", None)
+        if weight == 0:
+            raise ValueError("a block with weight 0 cannot be overridden")
+        weight = weight or 1
+        block.set_score(Score(raw_earned=score / weight, raw_possible=max_score / weight))
+        block.publish_grade()
+        block.save()
+
+    def reset_attempts(self, usage_key, user):
+        """``_reset_module_attempts``: rewrite ``state['attempts']`` if present; no block code runs."""
+        usage_key = to_usage_key(usage_key)
+        if not self._has_student_module(user.id, usage_key):
+            raise LookupError(f"{user.username} has no state for {usage_key}")
+        for key in list(self.student_db):
+            if (key.scope, key.user_id, key.block_scope_id, key.field_name) == \
+                    (Scope.user_state, user.id, usage_key, "attempts"):
+                self.student_db[key] = 0
+
+    def delete_student_state(self, usage_key, user, requesting_user):
+        """``reset_student_attempts(..., delete_module=True)``.
+
+        ``clear_student_state`` is called on the unbound block with anonymous ids. The LMS fires the
+        0/max "score deleted" signal only when the block has no ``clear_student_state``: a block
+        that defines it must reset its own score.
+        """
+        usage_key = to_usage_key(usage_key)
+        if not self._has_student_module(user.id, usage_key):
+            raise LookupError(f"{user.username} has no state for {usage_key}")
+        course_key = usage_key.context_key
+        block = self.load_unbound_block(usage_key)
+        submission_cleared = False
+        clear_student_state = getattr(block, "clear_student_state", None)
+        if callable(clear_student_state):
+            clear_student_state(
+                user_id=self.anonymous_user_id(user, course_key),
+                course_id=str(course_key),
+                item_id=str(usage_key),
+                requesting_user_id=self.anonymous_user_id(requesting_user, course_key),
+            )
+            submission_cleared = True
+        for key in [key for key in self.student_db if _row_of(key, user.id, usage_key)]:
+            del self.student_db[key]
+        self.grades.pop((user.id, usage_key), None)
+        self.track("edx.grades.problem.state_deleted", {
+            "user_id": str(user.id), "course_id": str(course_key), "problem_id": str(usage_key),
+            "instructor_id": str(requesting_user.id),
+        }, AnonymousUser, course_key)
+        if not submission_cleared and block.has_score:
+            max_score = block.max_score()
+            if max_score is not None:
+                # _fire_score_changed_for_block: 0 out of max, score_deleted.
+                self.record_score_change(block, user, 0, max_score, score_deleted=True)
+
+
+def _row_of(key: KeyValueStore.Key, user_id, usage_key):
+    return key.scope == Scope.user_state and key.user_id == user_id and key.block_scope_id == usage_key
