@@ -37,6 +37,14 @@ ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "applica
 REDIRECT_KEYWORDS = ("closer", "blank", "message")
 POSTBACK_AUTH_TYPES = ("UNDEFINED", "FORM", "HTTPBASIC")
 POSTBACK_RESULTS_FORMATS = ("UNDEFINED", "COURSE", "ACTIVITY", "FULL")
+# CreateRegistration's initialSettings may configure postbacks instead of a postBack object.
+POSTBACK_SETTINGS = {
+    "url": "ApiRollupRegistrationPostBackUrl",
+    "authType": "ApiRollupRegistrationAuthType",
+    "userName": "ApiRollupRegistrationAuthUser",
+    "password": "ApiRollupRegistrationAuthPassword",
+    "resultsFormat": "ApiRollupRegistrationFormat",
+}
 LAUNCH_EXPIRY_RANGE = (10, 300)
 DEFAULT_LAUNCH_EXPIRY = 120
 DOWNLOAD_CHUNK = 1024 * 1024
@@ -185,6 +193,18 @@ def parse_postback(value):
             "resultsFormat": results_format, "legacy": bool(value.get("legacy", False))}
 
 
+def postback_from_settings(initial_settings):
+    """The PostBackSchema equivalent of ApiRollup* settings in a SettingsPostSchema, or None."""
+    if initial_settings is None:
+        return None
+    items = initial_settings.get("settings") if isinstance(initial_settings, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ApiError(400, "initialSettings must be {\"settings\": [{\"settingId\", \"value\"}]}")
+    values = {item.get("settingId"): item.get("value") for item in items}
+    postback = {key: values[setting] for key, setting in POSTBACK_SETTINGS.items() if setting in values}
+    return parse_postback(postback) if postback else None
+
+
 def parse_launch_request(body):
     """Validate a (Preview)LaunchLinkRequestSchema; return (redirect URL, expiry seconds, tracking)."""
     redirect = body.get("redirectOnExitUrl")
@@ -319,12 +339,16 @@ class EmulatorApp:
         self.postbacks.start()
 
     def close(self):
+        self.wait_for_import_jobs()
+        self.postbacks.stop()
+        self.storage.close()
+
+    def wait_for_import_jobs(self):
+        """Wait for running import jobs to finish, including their import postbacks."""
         with self._jobs_lock:
             jobs = list(self._jobs)
         for job in jobs:
             job.join()
-        self.postbacks.stop()
-        self.storage.close()
 
     def __call__(self, environ, start_response):
         request = EmulatorRequest(environ, self.upload_dir)
@@ -358,9 +382,10 @@ class EmulatorApp:
             if not request.path.startswith("/launch/") and not self.authorized(request):
                 return self.json({"error": "Authorization Required."}, 401)
             return self.error(404, f"No such resource: {request.method} {request.path}")
-        except MethodNotAllowed as exc:
-            return self.error(405, f"{request.method} is not allowed on {request.path}") \
-                if self.authorized(request) else self.json({"error": "Authorization Required."}, 401, exc.get_headers())
+        except MethodNotAllowed:
+            if not self.authorized(request):
+                return self.json({"error": "Authorization Required."}, 401)
+            return self.error(405, f"{request.method} is not allowed on {request.path}")
         if endpoint == "launch":
             return self.launch(request, **args)
         if not self.authorized(request):
@@ -448,10 +473,10 @@ class EmulatorApp:
             raise ApiError(400, f"postbackUrl [{postback_url}] is not a valid URL")
         if self.storage.course_exists(course_id) and not may_create_new_version:
             raise ApiError(409, f"Course [{course_id}] already exists")
-        return course_id, may_create_new_version
+        return course_id, may_create_new_version, postback_url
 
     def op_CreateUploadAndImportCourseJob(self, request):
-        course_id, may_create_new_version = self._import_query(request)
+        course_id, may_create_new_version, postback_url = self._import_query(request)
         content_type = request.headers.get("uploadedContentType", "application/zip").split(";")[0].strip()
         if content_type.lower() not in ZIP_CONTENT_TYPES:
             raise ApiError(400, f"uploadedContentType [{content_type}] is not supported: "
@@ -463,11 +488,11 @@ class EmulatorApp:
         zip_path = self.upload_dir / f"{job_id}.zip"
         upload.save(zip_path)
         upload.close()
-        self._start_job(job_id, course_id, may_create_new_version, zip_path)
+        self._start_job(job_id, course_id, may_create_new_version, postback_url, zip_path)
         return self.json({"result": job_id})
 
     def op_CreateFetchAndImportCourseJob(self, request):
-        course_id, may_create_new_version = self._import_query(request)
+        course_id, may_create_new_version, postback_url = self._import_query(request)
         body = self.read_json(request)
         url = body.get("url")
         if not isinstance(url, str) or not is_http_url(url):
@@ -477,17 +502,19 @@ class EmulatorApp:
             raise ApiError(400, f"contentType [{content_type}] is not supported: "
                                 "the emulator imports zip packages only")
         job_id = self.storage.create_import_job(course_id)
-        self._start_job(job_id, course_id, may_create_new_version, self.upload_dir / f"{job_id}.zip", url)
+        self._start_job(job_id, course_id, may_create_new_version, postback_url,
+                        self.upload_dir / f"{job_id}.zip", url)
         return self.json({"result": job_id})
 
-    def _start_job(self, job_id, course_id, may_create_new_version, zip_path, fetch_url=None):
+    def _start_job(self, job_id, course_id, may_create_new_version, postback_url, zip_path, fetch_url=None):
         thread = threading.Thread(target=self._run_import, name=f"import-{job_id}", daemon=True,
-                                  args=(job_id, course_id, may_create_new_version, zip_path, fetch_url))
+                                  args=(job_id, course_id, may_create_new_version, postback_url, zip_path,
+                                        fetch_url))
         with self._jobs_lock:
             self._jobs.add(thread)
         thread.start()
 
-    def _run_import(self, job_id, course_id, may_create_new_version, zip_path, fetch_url):
+    def _run_import(self, job_id, course_id, may_create_new_version, postback_url, zip_path, fetch_url):
         started = time.monotonic()
         course_root = self.course_dir / hashlib.sha256(course_id.encode("utf-8")).hexdigest()[:32]
         staging = course_root / f"import-{job_id}"
@@ -520,6 +547,8 @@ class EmulatorApp:
             shutil.rmtree(staging, ignore_errors=True)
         time.sleep(max(0.0, self.config.import_delay - (time.monotonic() - started)))
         self.storage.finish_import_job(job_id, status, message, result)
+        if postback_url is not None:
+            notify_import_finished(postback_url, self.storage.get_import_job(job_id))
         with self._jobs_lock:
             self._jobs.discard(threading.current_thread())
 
@@ -632,7 +661,9 @@ class EmulatorApp:
             require_id(body.get("courseId"), "courseId"),
             learner={key: learner[key] for key in ("id", "firstName", "lastName", "email") if key in learner},
             tags=tags,
-            postback=parse_postback(body.get("postBack")),
+            # The registration's postBack object wins over the same settings given as initialSettings.
+            postback=(parse_postback(body.get("postBack"))
+                      or postback_from_settings(body.get("initialSettings"))),
             xapi_registration_id=body.get("xapiRegistrationId") if isinstance(
                 body.get("xapiRegistrationId"), str) else None,
             course_version=course_version,
@@ -840,3 +871,15 @@ def download(url, dest):
                     out.write(chunk)
     except requests.RequestException as exc:
         raise PackageError(f"Could not download [{url}]: {exc}") from None
+
+
+def notify_import_finished(url, job):
+    """POST the ImportJobResultSchema once to the job's postbackUrl.
+
+    SCORM Cloud does not document this payload, and clients are told to confirm with GetImportJobStatus,
+    so a failed notification is only logged.
+    """
+    try:
+        requests.post(url, json=job.to_json(), timeout=(5, 10), allow_redirects=False).close()
+    except requests.RequestException as exc:
+        logger.warning("import postback to %s failed: %s", url, exc)

@@ -275,3 +275,25 @@ def test_unknown_fault_settings_are_400(emulator):
     for body in ({"postbacks": {"fail": -1}}, {"postbacks": {"duplicate": "yes"}}, {"api": {"operation": "x"}},
                  {"api": [{"status": 503}]}):
         assert session.post(f"{emulator.root_url}/_admin/faults", json=body).status_code == 400
+
+
+def test_initial_settings_can_configure_the_postback(api, emulator, receiver):
+    settings = [{"settingId": "ApiRollupRegistrationPostBackUrl", "value": receiver.url},
+                {"settingId": "ApiRollupRegistrationAuthType", "value": "form"},
+                {"settingId": "ApiRollupRegistrationAuthUser", "value": "u"},
+                {"settingId": "ApiRollupRegistrationAuthPassword", "value": "p"}]
+    register(api, emulator, "r1", initialSettings={"settings": settings})
+    emulator.admin.set_progress("r1", registrationCompletion="COMPLETED")
+    emulator.admin.flush_postbacks()
+    (request,) = receiver.received
+    assert (request["form"]["userName"], request["form"]["password"]) == ("u", "p")
+    assert json.loads(request["form"]["data"])["id"] == "r1"
+
+
+def test_import_job_posts_its_result_to_the_postback_url(emulator, scorm_packages, receiver):
+    session = session_for(emulator)
+    import_course(session, emulator, scorm_packages / GOLF_12, "course", postbackUrl=receiver.url)
+    emulator.app.wait_for_import_jobs()
+    (payload,) = receiver.payloads()
+    assert payload["status"] == "COMPLETE"
+    assert payload["importResult"]["course"]["id"] == "course"
