@@ -15,7 +15,7 @@ import json
 import math
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
@@ -48,6 +48,9 @@ DEFAULT_BASE_URL = "https://cloud.scorm.com/api/v2/"
 # urllib3 raises solely when the request never reached the server.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = (429, 502, 503, 504)
+# urllib3 sends file-like bodies 16 KiB at a time; bigger blocks cut the per-block Python overhead
+# of package uploads while memory stays flat whatever the package size.
+UPLOAD_BLOCKSIZE = 256 * 1024
 
 
 # --- Errors ------------------------------------------------------------------------------------
@@ -303,7 +306,7 @@ class PostBack:
 
     url: str
     user_name: str
-    password: str
+    password: str = field(repr=False)
     auth_type: str = "HTTPBASIC"  # HTTPBASIC | FORM
     results_format: str = "COURSE"  # COURSE | ACTIVITY | FULL
 
@@ -415,6 +418,11 @@ def _path(*segments: Any) -> str:
     return "/".join(quote(str(segment), safe="") for segment in segments)
 
 
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, blocksize=UPLOAD_BLOCKSIZE, **kwargs)
+
+
 # --- Client --------------------------------------------------------------------------------------
 
 class ScormCloudClient:
@@ -451,7 +459,7 @@ class ScormCloudClient:
             backoff_factor=backoff_factor,
             raise_on_status=False,  # the last response is mapped to an error below
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = _Adapter(max_retries=retry)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
 
@@ -480,8 +488,8 @@ class ScormCloudClient:
         may_create_new_version: bool = False,
         content_type: str = "application/zip",
     ) -> str:
-        """CreateUploadAndImportCourseJob: stream a package from a binary file object (from its
-        current position to its end) and return the import job id."""
+        """CreateUploadAndImportCourseJob: stream a package from a seekable binary file object (from
+        its current position to its end) and return the import job id."""
         body = MultipartFile("file", fileobj, filename, content_type)
         response = self._request(
             "POST",

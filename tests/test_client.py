@@ -288,7 +288,7 @@ def package_server(scorm_packages):
     handler = partial(SimpleHTTPRequestHandler, directory=str(scorm_packages))
     handler.log_message = lambda *args: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -455,7 +455,7 @@ class _PostbackReceiver(BaseHTTPRequestHandler):
 def postback_receiver():
     handler = type("Receiver", (_PostbackReceiver,), {"received": []})
     server = HTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/postback", handler.received
     server.shutdown()
     server.server_close()
