@@ -329,11 +329,17 @@ def test_course_preview_link(client, emulator, scorm_packages):
 def test_list_courses_follows_more(emulator_factory, scorm_packages):
     emulator = emulator_factory(page_size=2)
     with make_client(emulator) as client:
+        before = datetime.now(timezone.utc) - timedelta(seconds=1)
         for course_id in ("c1", "c2", "c3"):
             import_course(client, scorm_packages, course_id)
         emulator.admin.reset_stats()
         assert sorted(course.id for course in client.list_courses()) == ["c1", "c2", "c3"]
         assert calls(emulator, "GetCourses") == 2
+
+        # Filters go out in camelCase on the first page only; the emulator refuses them with `more`.
+        created = client.list_courses(since=before, datetime_filter="created")
+        assert sorted(course.id for course in created) == ["c1", "c2", "c3"]
+        assert list(client.list_courses(since=datetime.now(timezone.utc) + timedelta(days=1))) == []
 
 
 @pytest.fixture
@@ -438,47 +444,72 @@ def test_list_registrations_since_updated(client, emulator, course):
     assert list(client.list_registrations(since=future, datetime_filter="updated")) == []
 
 
-class _PostbackReceiver(BaseHTTPRequestHandler):
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each POST's headers and body and answers like an import-job creation."""
+
     received = []
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.received.append((self.headers.get("Authorization"), self.headers.get("Content-Type"), body))
-        self.send_response(204)
+        self.received.append((self.headers, body))
+        answer = b'{"result": "job-1"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
-def postback_receiver():
-    handler = type("Receiver", (_PostbackReceiver,), {"received": []})
+def recorder():
+    """(base URL, list of (headers, body)) of a local server recording what it is sent."""
+    handler = type("Recorder", (_Recorder,), {"received": []})
     server = HTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/postback", handler.received
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler.received
     server.shutdown()
     server.server_close()
 
 
-def test_test_postback_sends_httpbasic_json(client, postback_receiver):
-    url, received = postback_receiver
-    client.test_postback(PostBack(url, "pb-user", "pb-password"))
+def test_upload_is_one_multipart_body_with_a_content_length(recorder):
+    url, received = recorder
+    package = io.BytesIO(b"PK" + bytes(range(256)) * 4000)
+    with ScormCloudClient("app", "secret", base_url=url + "/api/v2") as client:
+        assert client.upload_import("course-1", package, filename="golf.zip") == "job-1"
+
+    headers, body = received[0]
+    assert headers["Transfer-Encoding"] is None
+    assert int(headers["Content-Length"]) == len(body)
+    assert headers["uploadedContentType"] == "application/zip"
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"app:secret").decode()
+    _, files = _parse_multipart(body, headers["Content-Type"])
+    assert files["file"].filename == "golf.zip"
+    assert files["file"].read() == package.getvalue()
+
+
+def test_test_postback_sends_httpbasic_json(client, recorder):
+    url, received = recorder
+    client.test_postback(PostBack(url + "/postback", "pb-user", "pb-password"))
     deadline = time.monotonic() + 5
     while not received and time.monotonic() < deadline:
         time.sleep(0.02)
-    authorization, content_type, body = received[0]
-    assert authorization == "Basic " + base64.b64encode(b"pb-user:pb-password").decode()
-    assert content_type.startswith("application/json")
-    assert isinstance(RegistrationProgress.from_json(json.loads(body)), RegistrationProgress)
+    headers, body = received[0]
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"pb-user:pb-password").decode()
+    assert headers["Content-Type"].startswith("application/json")
+    assert RegistrationProgress.from_json(json.loads(body)).id
 
 
-def test_registration_with_postback_is_accepted(client, emulator, course, postback_receiver):
-    url, received = postback_receiver
-    client.create_registration("with-pb", course.id, Learner("l1"), PostBack(url, "u", "p"))
+def test_registration_with_postback_is_accepted(client, emulator, course, recorder):
+    url, received = recorder
+    client.create_registration("with-pb", course.id, Learner("l1"), PostBack(url + "/postback", "u", "p"))
     emulator.admin.set_progress("with-pb", registrationCompletion="COMPLETED", score={"scaled": 40})
     emulator.admin.flush_postbacks()
-    progress = RegistrationProgress.from_json(json.loads(received[-1][2]))
+    headers, body = received[-1]
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"u:p").decode()
+    progress = RegistrationProgress.from_json(json.loads(body))
     assert (progress.id, progress.completion, progress.score) == ("with-pb", "COMPLETED", 40.0)
 
 
