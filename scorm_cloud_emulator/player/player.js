@@ -175,9 +175,7 @@
       frame.src = "about:blank";
     }).then(function () {
       saveOpenSession();
-      var api = state.api;
       state.api = null;
-      api.clearScheduledCommit();
     });
   }
 
