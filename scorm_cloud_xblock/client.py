@@ -17,7 +17,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import quote
 
 import requests
@@ -419,6 +419,8 @@ def _path(*segments: Any) -> str:
 
 
 class _Adapter(HTTPAdapter):
+    """requests' adapter, with connections that send bodies in ``UPLOAD_BLOCKSIZE`` blocks."""
+
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, blocksize=UPLOAD_BLOCKSIZE, **kwargs)
 
@@ -430,8 +432,8 @@ class ScormCloudClient:
 
     ``timeout`` is requests' (connect, read) pair. ``retries`` bounds the retries of one call:
     idempotent calls (GET, HEAD, PUT, DELETE) are retried on 429, 502, 503, 504, timeouts and
-    broken connections with exponential backoff; POSTs only on connection errors that happened
-    before anything was sent.
+    broken connections with exponential backoff (honouring Retry-After); POSTs only on connection
+    errors that happened before anything was sent.
     """
 
     def __init__(
