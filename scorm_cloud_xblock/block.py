@@ -28,7 +28,7 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from . import compat, grading, ids
 from .client import DEFAULT_BASE_URL, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError
 from .postback import PostbackError, postback_password, read_postback, verify_postback
-from .progress import Progress, merge, parse_updated
+from .progress import Progress, merge
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
@@ -159,9 +159,6 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     raw_possible = Float(default=None, scope=Scope.user_state)
     score_overridden = Boolean(default=False, scope=Scope.user_state)
     published_completion = Float(default=None, scope=Scope.user_state)
-    # Anonymous id -> time of a staff reset. It outlives the learner state the reset deletes, so that
-    # postbacks about the progress from before the reset cannot bring it back.
-    resets = Dict(default={}, scope=Scope.user_state_summary)
 
     editable_fields = ("display_name", "has_score", "weight", "launch_mode", "grading_rule", "completion_rule",
                        "register_on", "send_email")
@@ -241,10 +238,6 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     def _apply_progress(self, incoming):
         """Merge SCORM Cloud's view of the learner into our record, then publish what changed."""
-        reset_at = parse_updated(self.resets.get(compat.anonymous_user_id(self) or ""))
-        updated = parse_updated(incoming.updated)
-        if reset_at and (updated is None or updated <= reset_at):
-            return "stale-reset"
         result = merge(self.current_progress, incoming)
         if result.changed:
             self.learner_progress = result.progress.to_dict()
@@ -265,17 +258,15 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     def clear_student_state(self, user_id, course_id, item_id, requesting_user_id):
         """
-        "Delete learner state" in the instructor dashboard: a deliberate reset.
+        "Delete learner state" in the instructor dashboard: a deliberate reset, so a fresh attempt.
 
-        The platform deletes our learner state afterwards; SCORM Cloud's progress is wiped too, and the
-        reset time is kept per learner so late postbacks from before the reset are refused.
+        The platform deletes our learner state afterwards (the block is not bound to the learner here).
+        SCORM Cloud starts a new registration instance: the old attempt stays in its history, and late
+        postbacks about it carry the older instance number, which the merge ignores.
         """
         registration_id = ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), user_id)
-        resets = dict(self.resets)
-        resets[user_id] = _now()
-        self.resets = resets
         try:
-            self._client().reset_registration_progress(registration_id)
+            self._client().new_registration_instance(registration_id)
         except ScormCloudError as error:
             if error.status != 404:
                 log.warning("SCORM Cloud reset of %s failed: %s", registration_id, error)
@@ -309,6 +300,10 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             # A concurrent first view, or a registration left from an earlier life of this state.
             if not (error.status == 400 and client.registration_exists(registration_id)):
                 raise
+            # Start our record where SCORM Cloud is (e.g. a new instance after a staff reset), so that
+            # late postbacks about an earlier attempt are recognised as stale.
+            self.learner_progress = progress_from_cloud(
+                client.registration_progress(registration_id), source="refresh").to_dict()
         self.registration_id = registration_id
         return registration_id
 

@@ -1,0 +1,456 @@
+"""
+ScormCloudXBlock through the faithful Open edX test runtime, against the emulator over real HTTP.
+
+SCORM Cloud's postbacks cannot reach the in-process runtime, so each postback test takes the exact
+request the emulator sent (from its delivery log) and replays it into the noauth handler.
+"""
+import base64
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from scorm_cloud_xblock import ids
+from scorm_cloud_xblock.block import ScormCloudXBlock
+from scorm_cloud_xblock.client import ScormCloudClient
+from scorm_cloud_xblock.postback import postback_password
+from tests.openedx import OpenEdxTestRuntime
+
+COURSE_KEY = "course-v1:Org+SCORM+2026"
+POSTBACK_SECRET = "postback-secret-for-tests"
+PREFIX = "test"
+GOLF_12 = "golf_RuntimeBasicCalls_SCORM12.zip"
+
+
+def wait_for_import(client, job_id):
+    for _ in range(200):
+        job = client.import_status(job_id)
+        if job.status != "RUNNING":
+            return job
+        time.sleep(0.05)
+    raise AssertionError("import did not finish")
+
+
+@pytest.fixture
+def cloud(emulator):
+    return ScormCloudClient("test-app", "test-secret", base_url=emulator.api_url, retries=0)
+
+
+@pytest.fixture
+def golf_course(cloud, scorm_packages):
+    with open(scorm_packages / GOLF_12, "rb") as package:
+        job = wait_for_import(cloud, cloud.upload_import("golf-12", package, filename=GOLF_12))
+    assert job.status == "COMPLETE", job.message
+    return job.course
+
+
+class PostbackReceiver:
+    """Stands at the LMS's SITE_NAME on loopback and records what SCORM Cloud (the emulator) posts."""
+
+    def __init__(self):
+        self.requests = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": self.rfile.read(length)})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.site_name = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    receiver = PostbackReceiver()
+    yield receiver
+    receiver.stop()
+
+
+def make_runtime(emulator, receiver, **overrides):
+    settings = {"APP_ID": "test-app", "SECRET_KEY": "test-secret", "BASE_URL": emulator.api_url,
+                "POSTBACK_SECRET": POSTBACK_SECRET, "ID_PREFIX": PREFIX}
+    settings.update(overrides)
+    return OpenEdxTestRuntime(xblock_settings={"ScormCloudXBlock": settings}, site_name=receiver.site_name,
+                              https=False)
+
+
+@pytest.fixture
+def rt(emulator, receiver):
+    return make_runtime(emulator, receiver)
+
+
+@pytest.fixture
+def alice(rt):
+    return rt.add_user("alice", email="alice@example.com", full_name="Alice Liddell")
+
+
+@pytest.fixture
+def unit(rt, golf_course):
+    return rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={
+        "cloud_course_id": golf_course.id, "cloud_course_title": golf_course.title,
+        "learning_standard": golf_course.learning_standard, "weight": 10.0})
+
+
+def registration_of(rt, user, usage_key):
+    return ids.registration_id(PREFIX, str(usage_key), rt.anonymous_user_id(user, COURSE_KEY))
+
+
+def register(rt, unit, user):
+    response = rt.handle(unit, "register", user=user, json={})
+    assert response.status_code == 200, response.body
+    return response.json_body
+
+
+def delivered_postbacks(emulator, receiver):
+    emulator.admin.flush_postbacks()
+    return list(receiver.requests)
+
+
+def replay(rt, unit, postback):
+    """Hand the request the emulator sent, headers and body as they were, to the noauth handler."""
+    headers = {name: value for name, value in postback["headers"].items()
+               if name.lower() in ("content-type", "authorization")}
+    return rt.handle_noauth(unit, "postback", body=postback["body"], headers=headers)
+
+
+def set_progress_and_replay(rt, emulator, receiver, unit, registration_id, **progress):
+    emulator.admin.set_progress(registration_id, **progress)
+    postback = delivered_postbacks(emulator, receiver)[-1]
+    return replay(rt, unit, postback), postback
+
+
+# --- Learner views -----------------------------------------------------------------------------------
+
+
+def test_student_view_renders_from_stored_state_without_calling_scorm_cloud(rt, unit, alice, emulator):
+    emulator.admin.reset_stats()
+    fragment = rt.render(unit, "student_view", user=alice)
+    assert "SCORM Cloud" in fragment.content
+    assert sum(emulator.admin.stats()["calls"].values()) == 0
+
+
+def test_first_view_registers_lazily_once(rt, unit, alice, cloud, emulator):
+    emulator.admin.reset_stats()
+    payload = register(rt, unit, alice)
+    expected = registration_of(rt, alice, unit)
+    assert payload["registration_id"] == expected
+    assert rt.user_state(alice, unit)["registration_id"] == expected
+    register(rt, unit, alice)
+    assert emulator.admin.stats()["calls"] == {"CreateRegistration": 1}
+    assert cloud.registration_exists(expected)
+
+
+def test_registration_carries_the_learner_and_an_authenticated_postback(rt, unit, alice, cloud):
+    register(rt, unit, alice)
+    registration = cloud.registration_progress(registration_of(rt, alice, unit))
+    assert registration.learner_id == rt.anonymous_user_id(alice, COURSE_KEY)
+
+
+def test_an_existing_registration_is_adopted(rt, unit, alice, cloud, golf_course):
+    from scorm_cloud_xblock.client import Learner
+    registration_id = registration_of(rt, alice, unit)
+    cloud.create_registration(registration_id, golf_course.id, Learner(id="someone"), postback=None)
+    assert register(rt, unit, alice)["registration_id"] == registration_id
+
+
+def test_failed_creation_keeps_no_registration_id(rt, unit, alice, emulator):
+    emulator.admin.inject_faults(api=[{"operation": "CreateRegistration", "status": 503, "times": 10}])
+    response = rt.handle(unit, "register", user=alice, json={})
+    assert response.status_code == 502
+    assert "error" in response.json_body
+    assert rt.user_state(alice, unit).get("registration_id") is None
+    # The page still renders from stored state.
+    assert "scorm-cloud-launch" in rt.render(unit, "student_view", user=alice).content
+
+
+def test_launch_builds_a_fresh_link_that_returns_through_a_signed_return_url(rt, unit, alice, emulator):
+    first = rt.handle(unit, "launch", user=alice, json={"return_url": "https://lms.example.com/unit/1"})
+    second = rt.handle(unit, "launch", user=alice, json={"return_url": "https://lms.example.com/unit/1"})
+    assert first.status_code == 200, first.body
+    assert first.json_body["launch_url"] != second.json_body["launch_url"]
+    assert first.json_body["launch_url"] not in rt.render(unit, "student_view", user=alice).content
+
+
+def return_query(emulator, rt, unit, alice, return_url):
+    """Launch, then read the redirectOnExitUrl the emulator holds for the registration."""
+    response = rt.handle(unit, "launch", user=alice, json={"return_url": return_url})
+    assert response.status_code == 200, response.body
+    token = urlsplit(response.json_body["launch_url"]).path.rsplit("/", 1)[-1]
+    payload = token.split(".")[0]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return parse_qs(urlsplit(claims["redirect_on_exit_url"]).query)
+
+
+def test_return_refreshes_progress_and_redirects_to_the_unit(rt, unit, alice, emulator, receiver):
+    unit_page = f"http://{receiver.site_name}/courses/x/unit"
+    query = return_query(emulator, rt, unit, alice, unit_page)
+    registration_id = registration_of(rt, alice, unit)
+    emulator.admin.set_progress(registration_id, registrationCompletion="COMPLETED",
+                                registrationSuccess="PASSED", score={"scaled": 90}, totalSecondsTracked=60)
+    response = rt.handle(unit, "return", user=alice, method="GET",
+                         query={k: v[0] for k, v in query.items() if k != "student"})
+    assert response.status_code == 302
+    assert response.location == unit_page
+    grade = rt.grades[(alice.id, unit)]
+    assert (grade.weighted_earned, grade.weighted_possible) == (9.0, 10.0)
+    assert rt.completions[(alice.id, unit)] == 1.0
+
+
+def test_return_url_off_site_is_refused(rt, unit, alice, emulator):
+    query = return_query(emulator, rt, unit, alice, "https://evil.example.com/phish")
+    assert query["next"] == [f"/courses/{COURSE_KEY}/jump_to/{unit}"]
+
+
+def test_tampered_return_url_goes_to_the_unit(rt, unit, alice, emulator):
+    query = return_query(emulator, rt, unit, alice, "https://lms.example.com/unit")
+    response = rt.handle(unit, "return", user=alice, method="GET",
+                         query={"next": "https://evil.example.com/", "sig": query["sig"][0]})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/courses/{COURSE_KEY}/jump_to/{unit}")
+
+
+# --- Postbacks -------------------------------------------------------------------------------------
+
+
+def test_postback_rebinds_merges_and_publishes_grade_and_completion(rt, unit, alice, emulator, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    response, _ = set_progress_and_replay(rt, emulator, receiver, unit, registration_id, registrationCompletion="COMPLETED",
+                                          registrationSuccess="PASSED", score={"scaled": 80},
+                                          totalSecondsTracked=300)
+    assert response.status_code == 200, response.body
+    assert rt.rebind_calls == [(unit, alice.id)]
+    grade = rt.grades[(alice.id, unit)]
+    assert (grade.weighted_earned, grade.weighted_possible) == (8.0, 10.0)
+    assert rt.completions[(alice.id, unit)] == 1.0
+    assert rt.user_state(alice, unit)["learner_progress"]["score"] == 80
+
+
+def test_the_emulator_posts_to_the_absolute_noauth_handler(rt, unit, alice, emulator, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    emulator.admin.set_progress(registration_id, registrationCompletion="INCOMPLETE")
+    posted = delivered_postbacks(emulator, receiver)[-1]
+    assert posted["path"] == f"/courses/{COURSE_KEY}/xblock/{unit}/handler_noauth/postback"
+    assert posted["headers"]["Authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("authorization, status", [
+    (None, 401),
+    ("Basic " + base64.b64encode(b"x:y").decode(), 403),
+    ("Basic !!!", 400),
+])
+def test_postback_without_valid_credentials_is_refused(rt, unit, alice, emulator, authorization, status):
+    register(rt, unit, alice)
+    headers = {"Content-Type": "application/json"}
+    if authorization:
+        headers["Authorization"] = authorization
+    response = rt.handle_noauth(unit, "postback", body=b'{"id": "x"}', headers=headers)
+    assert response.status_code == status
+    assert (alice.id, unit) not in rt.grades
+
+
+def test_forged_password_for_a_real_registration_changes_nothing(rt, unit, alice, emulator):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    token = base64.b64encode(f"{registration_id}:{'0' * 64}".encode()).decode()
+    response = rt.handle_noauth(unit, "postback", headers={
+        "Content-Type": "application/json", "Authorization": f"Basic {token}"},
+        body=json.dumps({"id": registration_id, "registrationCompletion": "COMPLETED"}).encode())
+    assert response.status_code == 403
+    assert (alice.id, unit) not in rt.grades
+
+
+def test_malformed_postbacks_answer_4xx_never_500(rt, unit, alice):
+    register(rt, unit, alice)
+    for body, content_type in [(b"\xff\xfe", "application/json"), (b"data=%7B", "application/x-www-form-urlencoded"),
+                               (b"<xml/>", "text/xml"), (b"", "")]:
+        response = rt.handle_noauth(unit, "postback", body=body, headers={"Content-Type": content_type})
+        assert 400 <= response.status_code < 500, (body, response.status_code)
+    assert rt.handler_errors == []
+
+
+def test_postback_for_a_learner_without_that_registration_is_404(rt, unit, alice):
+    registration_id = registration_of(rt, alice, unit)   # alice never viewed the unit
+    token = base64.b64encode(f"{registration_id}:{postback_password(POSTBACK_SECRET, registration_id)}".encode())
+    response = rt.handle_noauth(unit, "postback", body=json.dumps({"id": registration_id}).encode(),
+                                headers={"Content-Type": "application/json",
+                                         "Authorization": f"Basic {token.decode()}"})
+    assert response.status_code == 404
+
+
+def test_form_postbacks_are_accepted(rt, unit, alice, emulator, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    emulator.admin.set_progress(registration_id, registrationCompletion="COMPLETED", score={"scaled": 50})
+    body = delivered_postbacks(emulator, receiver)[-1]["body"].decode()
+    from urllib.parse import urlencode
+    response = rt.handle_noauth(unit, "postback", body=urlencode({
+        "data": body, "username": registration_id,
+        "password": postback_password(POSTBACK_SECRET, registration_id)}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.body
+    assert rt.grades[(alice.id, unit)].weighted_earned == 5.0
+
+
+def test_stale_and_duplicate_postbacks_never_regress_the_grade(rt, unit, alice, emulator, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    _, early = set_progress_and_replay(rt, emulator, receiver, unit, registration_id,
+                                       registrationCompletion="INCOMPLETE", score={"scaled": 30})
+    response, late = set_progress_and_replay(rt, emulator, receiver, unit, registration_id,
+                                             registrationCompletion="COMPLETED", score={"scaled": 95})
+    assert rt.grades[(alice.id, unit)].weighted_earned == 9.5
+    # The earlier postback arrives late, then the newest one again.
+    assert replay(rt, unit, early).json_body["result"] == "stale-update"
+    assert replay(rt, unit, late).json_body["result"] == "duplicate"
+    assert rt.grades[(alice.id, unit)].weighted_earned == 9.5
+    assert rt.completions[(alice.id, unit)] == 1.0
+
+
+# --- Grading, staff tools --------------------------------------------------------------------------
+
+
+def test_max_score_is_read_unbound_from_settings(rt, unit):
+    assert rt.max_score_unbound(unit) == 10.0
+
+
+def test_instructor_override_wins_over_later_postbacks(rt, unit, alice, emulator, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    set_progress_and_replay(rt, emulator, receiver, unit, registration_id, registrationCompletion="COMPLETED",
+                            score={"scaled": 40})
+    staff = rt.add_user("staff", is_staff=True)
+    rt.override_score(unit, alice, 7.0)
+    assert rt.grades[(alice.id, unit)].weighted_earned == 7.0
+    set_progress_and_replay(rt, emulator, receiver, unit, registration_id, score={"scaled": 60})
+    assert rt.grades[(alice.id, unit)].weighted_earned == 7.0
+    rt.rescore(unit)
+    assert rt.grades[(alice.id, unit)].weighted_earned == 6.0
+    assert staff.is_staff
+
+
+def test_delete_learner_state_starts_a_new_instance_and_refuses_older_postbacks(rt, unit, alice, emulator, cloud, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    _, before = set_progress_and_replay(rt, emulator, receiver, unit, registration_id,
+                                        registrationCompletion="COMPLETED", score={"scaled": 70})
+    staff = rt.add_user("staff", is_staff=True)
+    rt.delete_student_state(unit, alice, requesting_user=staff)
+    fresh = cloud.registration_progress(registration_id)
+    assert (fresh.instance, fresh.completion) == (1, "UNKNOWN")
+    assert rt.user_state(alice, unit) == {}
+    register(rt, unit, alice)   # adopts the registration, now on its new instance
+    assert replay(rt, unit, before).json_body["result"] == "stale-instance"
+    assert rt.user_state(alice, unit).get("learner_progress", {}).get("score") is None
+
+
+def test_olx_export_holds_no_secret(rt, unit):
+    olx = rt.export_olx(unit)
+    for secret in (POSTBACK_SECRET, "test-secret"):
+        assert secret not in olx
+    assert "golf-12" in olx
+
+
+# --- Studio ------------------------------------------------------------------------------------------
+
+
+def poll_import(rt, unit, author):
+    for _ in range(200):
+        status = rt.handle_studio(unit, "import_status", user=author, json={}).json_body
+        if status["status"] != "RUNNING":
+            return status
+        time.sleep(0.05)
+    raise AssertionError("import did not finish")
+
+
+@pytest.fixture
+def author(rt):
+    return rt.add_user("author", is_course_author=True)
+
+
+@pytest.fixture
+def empty_unit(rt):
+    return rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY)
+
+
+def test_studio_upload_imports_and_shows_title_and_standard(rt, empty_unit, author, scorm_packages):
+    with open(scorm_packages / "golf_RuntimeBasicCalls_SCORM20043rdEdition.zip", "rb") as package:
+        response = rt.handle_studio(empty_unit, "import_package", user=author,
+                                    files={"package": ("golf.zip", package, "application/zip")})
+    assert response.status_code == 200, response.body
+    status = poll_import(rt, empty_unit, author)
+    assert status["status"] == "COMPLETE"
+    assert status["learning_standard"] == "SCORM20043RDEDITION"
+    assert status["title"]
+    assert status["course_id"].startswith(f"{PREFIX}-")
+
+
+def test_reimport_makes_a_new_version_of_the_same_course(rt, empty_unit, author, scorm_packages):
+    versions = []
+    for _ in range(2):
+        with open(scorm_packages / GOLF_12, "rb") as package:
+            rt.handle_studio(empty_unit, "import_package", user=author,
+                             files={"package": ("golf.zip", package, "application/zip")})
+        versions.append(poll_import(rt, empty_unit, author))
+    assert versions[0]["course_id"] == versions[1]["course_id"]
+    assert versions[1]["version"] == versions[0]["version"] + 1
+
+
+def test_studio_upload_of_a_bad_package_reports_the_cloud_error_and_keeps_the_course(
+        rt, unit, author, scorm_packages):
+    with open(scorm_packages / "edge_invalid_no_manifest.zip", "rb") as package:
+        rt.handle_studio(unit, "import_package", user=author,
+                         files={"package": ("bad.zip", package, "application/zip")})
+    status = poll_import(rt, unit, author)
+    assert status["status"] == "ERROR"
+    assert "imsmanifest.xml" in status["message"]
+    assert status["course_id"] == "golf-12"
+
+
+def test_studio_upload_without_a_file_is_a_clear_400(rt, empty_unit, author):
+    response = rt.handle_studio(empty_unit, "import_package", user=author, form={"other": "x"})
+    assert response.status_code == 400
+    assert "package" in response.json_body["message"]
+
+
+def test_link_an_existing_cloud_course(rt, empty_unit, author, golf_course):
+    listed = rt.handle_studio(empty_unit, "cloud_courses", user=author, json={}).json_body["courses"]
+    assert [c["id"] for c in listed] == [golf_course.id]
+    linked = rt.handle_studio(empty_unit, "link_course", user=author, json={"course_id": golf_course.id}).json_body
+    assert linked["title"] == golf_course.title
+
+
+def test_import_url_refuses_non_http_urls(rt, empty_unit, author):
+    response = rt.handle_studio(empty_unit, "import_url", user=author, json={"url": "file:///etc/passwd"})
+    assert response.status_code == 400
+
+
+def test_author_view_renders_in_studio_without_third_party_urls(rt, unit, author):
+    fragment = rt.render(unit, "author_view", user=author, mode="studio")
+    assert "scorm-cloud-preview" in fragment.content
+
+
+def test_scorm_cloud_rejecting_our_credentials_is_a_clear_error(emulator, receiver, golf_course):
+    rt = make_runtime(emulator, receiver, SECRET_KEY="wrong")
+    learner = rt.add_user("bob")
+    usage_key = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    response = rt.handle(usage_key, "launch", user=learner, json={})
+    assert response.status_code == 400
+    assert response.json_body["error"]
+    assert rt.user_state(learner, usage_key).get("registration_id") is None
