@@ -6,7 +6,6 @@ import socket
 import threading
 
 import pytest
-import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -270,8 +269,7 @@ def test_undefined_auth_type_posts_json():
 
 
 def test_unknown_fault_settings_are_400(emulator):
-    session = requests.Session()
-    session.auth = ("test-app", "test-secret")
+    session = session_for(emulator)
     for body in ({"postbacks": {"fail": -1}}, {"postbacks": {"duplicate": "yes"}}, {"api": {"operation": "x"}},
                  {"api": [{"status": 503}]}):
         assert session.post(f"{emulator.root_url}/_admin/faults", json=body).status_code == 400
