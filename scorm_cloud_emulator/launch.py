@@ -8,8 +8,9 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 class InvalidLaunchToken(Exception):
@@ -31,6 +32,8 @@ class LaunchClaims:
     redirect_on_exit_url: str
     expires: int  # Unix time, seconds
     tracking: bool = True
+    # Every link is distinct, even two built for the same registration in the same second.
+    nonce: str = field(default_factory=lambda: secrets.token_urlsafe(12))
 
     @property
     def preview(self):
