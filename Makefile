@@ -47,8 +47,6 @@ emulator: install
 
 bench: install player-assets
 	$(PY) bench/upload_memory.py
-	$(PY) bench/postback_throughput.py
-	$(PY) bench/calls_per_journey.py
 
 clean:
 	rm -rf $(VENV) node_modules $(PLAYER_VENDOR) var test-artifacts
