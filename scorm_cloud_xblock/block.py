@@ -24,6 +24,7 @@ from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
 from xblock.scorable import ScorableXBlockMixin, Score
 from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
+from xblock.validation import ValidationMessage
 
 from . import compat, grading, ids
 from .client import DEFAULT_BASE_URL, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError
@@ -162,6 +163,15 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     editable_fields = ("display_name", "has_score", "weight", "launch_mode", "grading_rule", "completion_rule",
                        "register_on", "send_email")
+
+    def validate_field_data(self, validation, data):
+        """Studio refuses settings the grader could not use (StudioEditableXBlockMixin calls this)."""
+        if data.has_score and not (data.weight or 0) > 0:
+            validation.add(ValidationMessage(ValidationMessage.ERROR, "A scored component needs a weight above 0."))
+        for name, choices in (("launch_mode", LAUNCH_MODES), ("grading_rule", grading.GRADING_RULES),
+                              ("completion_rule", grading.COMPLETION_RULES), ("register_on", REGISTER_ON)):
+            if getattr(data, name) not in dict(choices):
+                validation.add(ValidationMessage(ValidationMessage.ERROR, f"Unknown {name.replace('_', ' ')}."))
 
     # --- Configuration -----------------------------------------------------------------------------
     def _config(self):

@@ -454,3 +454,17 @@ def test_scorm_cloud_rejecting_our_credentials_is_a_clear_error(emulator, receiv
     assert response.status_code == 400
     assert response.json_body["error"]
     assert rt.user_state(learner, usage_key).get("registration_id") is None
+
+
+@pytest.mark.parametrize("values, accepted", [
+    ({"weight": 5.0, "grading_rule": "success"}, True),
+    ({"weight": 0.0}, False),
+    ({"grading_rule": "best-guess"}, False),
+])
+def test_studio_settings_are_validated(rt, empty_unit, author, values, accepted):
+    response = rt.handle_studio(empty_unit, "submit_studio_edits", user=author,
+                                json={"values": values, "defaults": []})
+    assert (response.status_code == 200) is accepted, response.body
+    block = rt.load_block(empty_unit, user=author, mode="studio")
+    for name, value in values.items():
+        assert (getattr(block, name) == value) is accepted
