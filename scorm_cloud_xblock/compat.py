@@ -8,9 +8,6 @@ from urllib.parse import urljoin, urlsplit
 
 # opt_attrs keys set by edx-platform's DjangoXBlockUserService for authenticated users.
 ATTR_ANONYMOUS_USER_ID = "edx-platform.anonymous_user_id"
-ATTR_IS_AUTHENTICATED = "edx-platform.is_authenticated"
-ATTR_USER_IS_STAFF = "edx-platform.user_is_staff"
-ATTR_USERNAME = "edx-platform.username"
 # The workbench sets only this key; it doubles as the learner's anonymous id there.
 ATTR_WORKBENCH_USER_ID = "xblock-workbench.user_id"
 
@@ -52,11 +49,6 @@ def learner_email(block):
     user = current_user(block)
     emails = list(user.emails or []) if user else []
     return emails[0] if emails else None
-
-
-def user_is_staff(block):
-    user = current_user(block)
-    return bool(user and user.opt_attrs.get(ATTR_USER_IS_STAFF))
 
 
 def user_by_anonymous_id(block, anonymous_id):
@@ -111,15 +103,6 @@ def third_party_handler_url(block, handler_name, base_url=None):
 def absolute_handler_url(block, handler_name, base_url, query=""):
     """A learner's (authenticated) handler URL, absolute on the host the learner is using."""
     return urljoin(base_url, block.runtime.handler_url(block, handler_name, query=query))
-
-
-def is_studio(block):
-    """True when rendered by Studio, which cannot build third-party handler URLs."""
-    try:
-        block.runtime.handler_url(block, "postback", thirdparty=True)
-    except NotImplementedError:
-        return True
-    return False
 
 
 def unit_url(block):

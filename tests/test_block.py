@@ -9,13 +9,13 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from scorm_cloud_xblock import ids
 from scorm_cloud_xblock.block import ScormCloudXBlock
-from scorm_cloud_xblock.client import ScormCloudClient
+from scorm_cloud_xblock.client import Learner, ScormCloudClient
 from scorm_cloud_xblock.postback import postback_password
 from tests.openedx import OpenEdxTestRuntime
 
@@ -162,7 +162,6 @@ def test_registration_carries_the_learner_and_an_authenticated_postback(rt, unit
 
 
 def test_an_existing_registration_is_adopted(rt, unit, alice, cloud, golf_course):
-    from scorm_cloud_xblock.client import Learner
     registration_id = registration_of(rt, alice, unit)
     cloud.create_registration(registration_id, golf_course.id, Learner(id="someone"), postback=None)
     assert register(rt, unit, alice)["registration_id"] == registration_id
@@ -299,7 +298,6 @@ def test_form_postbacks_are_accepted(rt, unit, alice, emulator, receiver):
     registration_id = registration_of(rt, alice, unit)
     emulator.admin.set_progress(registration_id, registrationCompletion="COMPLETED", score={"scaled": 50})
     body = delivered_postbacks(emulator, receiver)[-1]["body"].decode()
-    from urllib.parse import urlencode
     response = rt.handle_noauth(unit, "postback", body=urlencode({
         "data": body, "username": registration_id,
         "password": postback_password(POSTBACK_SECRET, registration_id)}).encode(),
