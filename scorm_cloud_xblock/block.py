@@ -236,11 +236,14 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     @staticmethod
     def workbench_scenarios():
-        return [("SCORM Cloud", f"""<vertical_demo>
+        demo = f"""<vertical_demo>
             <scormcloud display_name="SCORM Cloud demo" cloud_course_id="{WORKBENCH_COURSE_ID}"
                         cloud_course_title="SCORM Cloud demo: a two-question quiz" learning_standard="SCORM12"
                         cloud_course_version="0"/>
-            </vertical_demo>""")]
+            </vertical_demo>"""
+        # Nothing imported yet: the Studio view is where a package is uploaded, fetched or linked.
+        empty = """<vertical_demo><scormcloud display_name="SCORM Cloud: import a package"/></vertical_demo>"""
+        return [("SCORM Cloud", demo), ("SCORM Cloud, no package yet", empty)]
 
     @property
     def current_progress(self):
