@@ -5,6 +5,7 @@ from workbench.settings import *  # noqa: F401,F403 pylint: disable=wildcard-imp
 from workbench.settings import INSTALLED_APPS, LOGGING, WORKBENCH
 
 VAR_DIR = os.environ.get("DEMO_VAR_DIR", "var")
+EMULATOR_PORT = int(os.environ.get("DEMO_EMULATOR_PORT", "8900"))
 os.makedirs(VAR_DIR, exist_ok=True)
 LOGGING["handlers"]["logfile"]["filename"] = os.path.join(VAR_DIR, "workbench.log")
 
@@ -18,7 +19,8 @@ XBLOCK_SETTINGS = {
     "ScormCloudXBlock": {
         "APP_ID": os.environ.get("SCORM_CLOUD_APP_ID", "demo-app"),
         "SECRET_KEY": os.environ.get("SCORM_CLOUD_SECRET_KEY", "demo-secret"),
-        "BASE_URL": os.environ.get("SCORM_CLOUD_BASE_URL", "http://127.0.0.1:8900/api/v2/"),
+        # The emulator `python -m demo` starts, wherever DEMO_EMULATOR_PORT put it.
+        "BASE_URL": os.environ.get("SCORM_CLOUD_BASE_URL", f"http://127.0.0.1:{EMULATOR_PORT}/api/v2/"),
         "POSTBACK_SECRET": os.environ.get("SCORM_CLOUD_POSTBACK_SECRET", "demo-postback-secret"),
         "ID_PREFIX": os.environ.get("SCORM_CLOUD_ID_PREFIX", "demo"),
     }
