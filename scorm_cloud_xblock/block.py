@@ -74,24 +74,6 @@ def _client_for(app_id, secret_key, base_url):
     return ScormCloudClient(app_id, secret_key, base_url=base_url)
 
 
-def _iso(moment):
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else None
-
-
-def progress_from_cloud(registration, source):
-    """Our progress record from SCORM Cloud's RegistrationSchema (API response or postback)."""
-    # from_dict is the tolerant door: out-of-range values from the wire are clamped, never fatal.
-    return Progress.from_dict({
-        "completion": registration.completion,
-        "success": registration.success,
-        "score": registration.score,
-        "total_seconds": registration.total_seconds,
-        "updated": _iso(registration.updated),
-        "instance": registration.instance,
-        "source": source,
-    })
-
-
 def json_request_handler(func):
     """
     Like XBlock.json_handler (POST only, JSON in and out, JsonHandlerError as an error status), but the
@@ -315,8 +297,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                 raise
             # Start our record where SCORM Cloud is (e.g. a new instance after a staff reset), so that
             # late postbacks about an earlier attempt are recognised as stale.
-            self.learner_progress = progress_from_cloud(
-                client.registration_progress(registration_id), source="refresh").to_dict()
+            self.learner_progress = Progress.from_cloud(
+                client.registration_progress(registration_id), "refresh").to_dict()
         self.registration_id = registration_id
         return registration_id
 
@@ -399,7 +381,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         """One GetRegistrationProgress: the backstop for late or lost postbacks."""
         remote = self._cloud_call(self._client().registration_progress, self.registration_id)
         self.last_refreshed = _now()
-        return self._apply_progress(progress_from_cloud(remote, source="refresh"))
+        return self._apply_progress(Progress.from_cloud(remote, "refresh"))
 
     @XBlock.handler
     def return_from_launch(self, request, suffix=""):
@@ -465,7 +447,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             return _json_response({"error": "Unknown registration."}, status=404)
 
         outcome = self._apply_progress(
-            progress_from_cloud(RegistrationProgress.from_json(posted.payload), source="postback"))
+            Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback"))
         return _json_response({"result": outcome})
 
     # --- Studio ------------------------------------------------------------------------------------

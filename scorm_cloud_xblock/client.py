@@ -137,14 +137,15 @@ def _float(value: Any) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         return None
     return number if math.isfinite(number) else None
 
 
 def _int(value: Any, default: int | None = 0) -> int | None:
+    """A whole number; 1.5 is as meaningless for an instance or a version as "x"."""
     number = _float(value)
-    return int(number) if number is not None else default
+    return int(number) if number is not None and number.is_integer() else default
 
 
 def _str(value: Any) -> str:

@@ -113,23 +113,24 @@ class Progress:
         )
 
     @classmethod
-    def from_registration(cls, schema, source):
-        """Build from a ``RegistrationSchema`` JSON dict, tolerating missing and odd values."""
-        if not isinstance(schema, Mapping):
-            raise TypeError(f"a RegistrationSchema must be a JSON object, got {type(schema).__name__}")
+    def from_cloud(cls, registration, source):
+        """Our record of a ``client.RegistrationProgress`` (the one parser of SCORM Cloud's schema).
+
+        The wire values were parsed defensively there; what is still out of range for our record
+        (a score above 100, negative time) is clamped here by :meth:`from_dict`, never fatal.
+        """
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
-        score = schema.get("score")
-        return cls(
-            completion=_status(schema.get("registrationCompletion"), COMPLETION),
-            success=_status(schema.get("registrationSuccess"), SUCCESS),
-            score=_score(score.get("scaled")) if isinstance(score, Mapping) else None,
-            total_seconds=_seconds(schema.get("totalSecondsTracked")),
-            updated=_updated(schema.get("updated")),
-            instance=_instance(schema.get("instance")),
-            source=source,
-        )
-
+        updated = registration.updated.astimezone(timezone.utc) if registration.updated else None
+        return cls.from_dict({
+            "completion": registration.completion,
+            "success": registration.success,
+            "score": registration.score,
+            "total_seconds": registration.total_seconds,
+            "updated": updated.isoformat(timespec="milliseconds").replace("+00:00", "Z") if updated else None,
+            "instance": registration.instance,
+            "source": source,
+        })
 
 def _status(value, allowed):
     if isinstance(value, str) and value.upper() in allowed:

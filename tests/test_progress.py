@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from scorm_cloud_xblock.client import RegistrationProgress
 from scorm_cloud_xblock.progress import (
     APPLIED,
     COMPLETED,
@@ -122,14 +123,21 @@ REGISTRATION = {
 }
 
 
-def test_from_registration_reads_the_schema():
-    assert Progress.from_registration(REGISTRATION, "postback") == Progress(
-        COMPLETED, FAILED, 42.5, 97.25, T1, 1, "postback"
-    )
+def from_schema(schema, source="postback"):
+    """What postbacks and refreshes store: the client parses the schema, the record takes the result."""
+    return Progress.from_cloud(RegistrationProgress.from_json(schema), source)
 
 
-def test_from_registration_of_an_empty_schema():
-    assert Progress.from_registration({}, "refresh") == Progress(source="refresh")
+def test_from_cloud_reads_the_schema():
+    assert from_schema(REGISTRATION) == Progress(COMPLETED, FAILED, 42.5, 97.25, T1, 1, "postback")
+
+
+def test_from_cloud_of_an_empty_schema():
+    assert from_schema({}, "refresh") == Progress(source="refresh")
+
+
+def test_from_cloud_writes_updated_in_utc():
+    assert from_schema({"updated": "2024-05-01T12:05:00+02:00"}).updated == T1
 
 
 @pytest.mark.parametrize(
@@ -152,8 +160,8 @@ def test_from_registration_of_an_empty_schema():
         ("50", None),
     ],
 )
-def test_from_registration_score(score, expected):
-    assert Progress.from_registration({"score": score}, "postback").score == expected
+def test_from_cloud_score(score, expected):
+    assert from_schema({"score": score}).score == expected
 
 
 @pytest.mark.parametrize(
@@ -174,19 +182,19 @@ def test_from_registration_score(score, expected):
         ("instance", 1.5, "instance", 0),
         ("instance", -1, "instance", 0),
         ("instance", False, "instance", 0),
+        ("instance", 10**400, "instance", 0),
         ("updated", {"time": 1588000000}, "updated", None),  # a date serialized as an object
         ("updated", "", "updated", None),
     ],
 )
-def test_from_registration_tolerates_odd_values(field, value, attribute, expected):
-    assert getattr(Progress.from_registration({field: value}, "postback"), attribute) == expected
+def test_from_cloud_tolerates_odd_values(field, value, attribute, expected):
+    assert getattr(from_schema({field: value}), attribute) == expected
 
 
-def test_from_registration_refuses_a_non_mapping_or_unknown_source():
-    with pytest.raises(TypeError):
-        Progress.from_registration([], "postback")
+def test_from_cloud_tolerates_a_non_object_and_refuses_an_unknown_source():
+    assert from_schema([]) == Progress(source="postback")
     with pytest.raises(ValueError):
-        Progress.from_registration({}, "webhook")
+        from_schema({}, "webhook")
 
 
 @pytest.mark.parametrize(
