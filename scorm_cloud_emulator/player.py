@@ -163,8 +163,8 @@ def launch_data(session: PlayerSession, sco, saved: Optional[dict]) -> dict:
     """The ``{"cmi": {...}}`` a SCO's API is loaded with before the content calls Initialize.
 
     The LMS-owned elements come from the session (learner, credit) and the manifest (2004 scaled
-    passing score and completion threshold). From the saved data, status, score and total time
-    always carry over, so the content sees its earlier result. Location and suspend data carry over
+    passing score and completion threshold, 1.2 mastery score). From the saved data, status, score
+    and total time always carry over, so the content sees its earlier result. Location and suspend data carry over
     only when the last session ended in ``suspend``: otherwise a new attempt starts, at the beginning.
     Write-only elements (exit, session_time) are never handed back.
     """
@@ -211,6 +211,9 @@ def launch_data(session: PlayerSession, sco, saved: Optional[dict]) -> dict:
     if score:
         core["score"] = score
     cmi = {"core": core}
+    if getattr(sco, "scaled_passing_score", None) is not None:
+        # adlcp:masteryscore (kept scaled, 0..1) is handed to 1.2 content as a 0..100 score.
+        cmi["student_data"] = {"mastery_score": _decimal(sco.scaled_passing_score * 100)}
     if resume:
         if saved_core.get("lesson_location"):
             core["lesson_location"] = saved_core["lesson_location"]

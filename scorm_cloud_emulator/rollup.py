@@ -28,7 +28,8 @@ Per-SCO rules, SCORM 1.2
   LMSInitialize and LMSFinish, relies on it. The status is written by :func:`apply_finish_defaults`
   when the terminating commit arrives (the player marks it), so the stored CMI says "completed";
   a SCO whose window was closed without LMSFinish keeps "not attempted" and counts as incomplete.
-* With ``cmi.student_data.mastery_score`` (from ``adlcp:masteryscore``), a raw score and credit,
+* With ``cmi.student_data.mastery_score`` (from ``adlcp:masteryscore``; the player hands it over,
+  and ``scaled_passing_score`` x 100 stands in when the data lacks it), a raw score and credit,
   success is decided by ``raw >= mastery_score`` and the SCO counts as completed, as the 1.2 RTE
   allows the LMS to do.
 * Score: raw placed between min and max (min defaults to 0); with no max, raw is read as a
@@ -126,7 +127,7 @@ def sco_result(standard: str, cmi: dict, scaled_passing_score: float | None = No
     data = _cmi_of(cmi)
     if is_scorm2004(standard):
         return _scorm2004_result(data, scaled_passing_score)
-    return _scorm12_result(data)
+    return _scorm12_result(data, scaled_passing_score)
 
 
 def rollup(results: list) -> RegistrationRollup:
@@ -217,7 +218,7 @@ def _seconds(total_time, session_time, parse):
     return 0.0
 
 
-def _scorm12_result(data):
+def _scorm12_result(data, scaled_passing_score=None):
     core = data.get("core") or {}
     status = (core.get("lesson_status") or "not attempted").strip().lower()
     score_data = core.get("score") or {}
@@ -235,6 +236,9 @@ def _scorm12_result(data):
     success = {"passed": PASSED, "failed": FAILED}.get(status, UNKNOWN)
 
     mastery = _number((data.get("student_data") or {}).get("mastery_score"))
+    if mastery is None and scaled_passing_score is not None:
+        # The manifest's masteryscore, when the content's data lacks it; rounded, as 0.7 * 100 is not 70.
+        mastery = round(scaled_passing_score * 100, 6)
     if mastery is not None and raw is not None and (core.get("credit") or "credit") == "credit":
         success = PASSED if raw >= mastery else FAILED
         completion = COMPLETED

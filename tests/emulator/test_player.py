@@ -431,6 +431,14 @@ def test_launch_data_sets_the_scaled_passing_score_from_the_manifest():
     assert cmi["completion_threshold"] == "0.5"
 
 
+def test_launch_data_hands_a_scorm12_sco_its_mastery_score():
+    sco = Activity("item_1", "Quiz", "SCO", href="quiz.html", scaled_passing_score=0.7)
+    session = PlayerSession("s", "r", 0, "C", "SCORM12", Path("."), sco, [sco])
+    assert launch_data(session, sco, None)["cmi"]["student_data"] == {"mastery_score": "70"}
+    plain = Activity("item_2", "Page", "SCO", href="page.html")
+    assert "student_data" not in launch_data(session, plain, None)["cmi"]
+
+
 def test_player_as_a_wsgi_app_answers_404_pages_elsewhere(backend, assets_dir):
     response = Client(Player(backend, assets_dir)).get("/elsewhere")
     assert response.status_code == 404
