@@ -1,13 +1,15 @@
-"""The emulator's WSGI application: SCORM Cloud API v2 under /api/v2, launch links, and /_admin.
+"""The emulator's WSGI application: SCORM Cloud API v2 under /api/v2, the player behind launch links,
+and /_admin.
 
 Routes are named by Rustici's operationIds, which is also what ``/_admin/stats`` counts and what API
 faults target. Handlers validate their input, call the storage, and answer SCORM Cloud's JSON.
+``/launch/<token>`` and ``/player/<session>/...`` belong to :class:`~scorm_cloud_emulator.player.Player`:
+they need no API credentials (the signed token, then the session id, grant access) and are not API calls.
 """
 import base64
 import binascii
 import hashlib
 import hmac
-import html
 import json
 import logging
 import shutil
@@ -23,9 +25,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .faults import FaultError, Faults, parse_api_faults, parse_postback_faults
-from .launch import InvalidLaunchToken, LaunchClaims, sign_launch_token, verify_launch_token
+from .launch import LaunchClaims, sign_launch_token
 from .packages import PackageError, import_package
+from .player import Player
 from .postbacks import PostbackWorker
+from .sessions import StoragePlayerBackend, activity_record
 from .storage import (COMPLETION_VALUES, REGISTRATION_ORDERS, SUCCESS_VALUES, Storage, StorageError,
                       format_datetime, now_iso, parse_datetime)
 
@@ -85,7 +89,6 @@ URL_MAP = Map([
          endpoint="GetRegistrationInstanceProgress"),
     Rule(f"{_R}/registrations/<registration_id>/launchLink", methods=["POST"],
          endpoint="BuildRegistrationLaunchLink"),
-    Rule("/launch/<token>", methods=["GET"], endpoint="launch"),
     Rule("/_admin/registrations/<registration_id>/progress", methods=["PUT"], endpoint="admin_set_progress"),
     Rule("/_admin/faults", methods=["POST"], endpoint="admin_inject_faults"),
     Rule("/_admin/faults", methods=["DELETE"], endpoint="admin_clear_faults"),
@@ -206,7 +209,7 @@ def postback_from_settings(initial_settings):
 
 
 def parse_launch_request(body):
-    """Validate a (Preview)LaunchLinkRequestSchema; return (redirect URL, expiry seconds, tracking)."""
+    """Validate a (Preview)LaunchLinkRequestSchema; return (redirect URL, expiry seconds, tracking, startSco)."""
     redirect = body.get("redirectOnExitUrl")
     if redirect is None:
         raise ApiError(400, "redirectOnExitUrl is required")
@@ -220,7 +223,10 @@ def parse_launch_request(body):
     tracking = body.get("tracking", True)
     if not isinstance(tracking, bool):
         raise ApiError(400, "tracking must be true or false")
-    return redirect, expiry, tracking
+    start_sco = body.get("startSco") or None
+    if start_sco is not None and not isinstance(start_sco, str):
+        raise ApiError(400, "startSco must be a string")
+    return redirect, expiry, tracking, start_sco
 
 
 def encode_more(query, after):
@@ -307,13 +313,6 @@ def activity_details(activity, progress):
     return node(activity, True)
 
 
-def launch_page(title, lines, exit_url=None):
-    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    exit_link = f'<p><a id="exit" href="{html.escape(exit_url)}">Exit</a></p>' if exit_url else ""
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1>{items}{exit_link}</body></html>")
-
-
 # -- the application ---------------------------------------------------------------------------------
 
 class EmulatorApp:
@@ -332,6 +331,7 @@ class EmulatorApp:
         self._version_lock = threading.Lock()
         self._jobs = set()
         self._jobs_lock = threading.Lock()
+        self.player = Player(StoragePlayerBackend(self.storage, self.launch_key, self.record_progress))
 
     def start(self):
         for job_id in self.storage.unfinished_import_jobs():
@@ -375,19 +375,21 @@ class EmulatorApp:
                 & hmac.compare_digest(auth.password.encode("utf-8"), self.config.secret_key.encode("utf-8")))
 
     def dispatch(self, request):
+        # The player first: its paths need no credentials and are not counted as API calls.
+        response = self.player.dispatch(request)
+        if response is not None:
+            return response
         adapter = URL_MAP.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
         except NotFound:
-            if not request.path.startswith("/launch/") and not self.authorized(request):
+            if not self.authorized(request):
                 return self.json({"error": "Authorization Required."}, 401)
             return self.error(404, f"No such resource: {request.method} {request.path}")
         except MethodNotAllowed:
             if not self.authorized(request):
                 return self.json({"error": "Authorization Required."}, 401)
             return self.error(405, f"{request.method} is not allowed on {request.path}")
-        if endpoint == "launch":
-            return self.launch(request, **args)
         if not self.authorized(request):
             self._drain(request)
             return self.json({"error": "Authorization Required."}, 401)
@@ -531,7 +533,8 @@ class EmulatorApp:
                 shutil.rmtree(content_dir, ignore_errors=True)
                 staging.rename(content_dir)
                 course = self.storage.add_course_version(course_id, package.title, package.learning_standard,
-                                                         package.root.to_json(), content_dir)
+                                                         package.root.to_json(), content_dir,
+                                                         activities=activity_record(package.root))
             result = {"webPathToCourse": f"courses/{course_id}/{course.version}/",
                       "parserWarnings": list(package.warnings),
                       "courseLanguages": list(package.languages),
@@ -629,12 +632,12 @@ class EmulatorApp:
 
     def op_BuildCoursePreviewLaunchLink(self, request, course_id, version=None):
         course = self._course(course_id, version)
-        redirect, expiry, _ = parse_launch_request(self.read_json(request))
+        redirect, expiry, _, start_sco = parse_launch_request(self.read_json(request))
         if course.learning_standard == "CMI5":
             raise ApiError(400, f"Course [{course_id}] is a cmi5 course, which cannot be previewed")
         claims = LaunchClaims(course_id=course.id, course_version=course.version, registration_id=None,
                               instance=None, redirect_on_exit_url=redirect, expires=int(time.time()) + expiry,
-                              tracking=False)
+                              tracking=False, start_sco=start_sco)
         return self.json({"launchLink": self._launch_link(request, claims)})
 
     op_BuildCoursePreviewLaunchLinkWithVersion = op_BuildCoursePreviewLaunchLink
@@ -736,11 +739,11 @@ class EmulatorApp:
 
     def op_BuildRegistrationLaunchLink(self, request, registration_id):
         registration = self.storage.require_registration(registration_id)
-        redirect, expiry, tracking = parse_launch_request(self.read_json(request))
+        redirect, expiry, tracking, start_sco = parse_launch_request(self.read_json(request))
         claims = LaunchClaims(course_id=registration.course_id, course_version=registration.course_version,
                               registration_id=registration.id, instance=registration.instance,
                               redirect_on_exit_url=redirect, expires=int(time.time()) + expiry,
-                              tracking=tracking)
+                              tracking=tracking, start_sco=start_sco)
         return self.json({"launchLink": self._launch_link(request, claims)})
 
     def op_TestRegistrationPostback(self, request):
@@ -759,35 +762,6 @@ class EmulatorApp:
             raise ApiError(400, f"The postback test to [{postback['url']}] failed: "
                                 f"{error or f'the receiver answered {status}'}")
         return Response(status=204)
-
-    # -- launch links ------------------------------------------------------------------------------
-
-    def launch(self, request, token):
-        try:
-            claims = verify_launch_token(token, self.launch_key)
-        except InvalidLaunchToken as exc:
-            return Response(launch_page("Launch refused", [exc.reason]), status=403, mimetype="text/html")
-        course = self.storage.get_course(claims.course_id, claims.course_version)
-        if claims.preview:
-            if course is None:
-                return Response(launch_page("Launch refused", ["This course no longer exists."]), status=404,
-                                mimetype="text/html")
-            lines = [f"Preview of {course.title} (version {course.version}). Nothing is tracked."]
-        else:
-            registration = self.storage.get_registration(claims.registration_id)
-            if registration is None:
-                return Response(launch_page("Launch refused", ["This registration no longer exists."]),
-                                status=404, mimetype="text/html")
-            latest = self.storage.get_course(registration.course_id)
-            if latest is not None and latest.version > registration.course_version:
-                # SCORM Cloud starts a new instance when a learner launches a newer course version.
-                registration = self.storage.new_instance(registration.id, latest.version)
-                course = latest
-            lines = [f"Course: {course.title if course else registration.course_title}",
-                     f"Registration: {registration.id} (instance {registration.instance})"]
-        exit_url = claims.redirect_on_exit_url if is_http_url(claims.redirect_on_exit_url) else None
-        title = course.title if course else claims.course_id
-        return Response(launch_page(title, lines, exit_url), mimetype="text/html")
 
     # -- admin -------------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class LaunchClaims:
     redirect_on_exit_url: str
     expires: int  # Unix time, seconds
     tracking: bool = True
+    start_sco: str | None = None  # the launch link's startSco: the SCO to open first
     # Every link is distinct, even two built for the same registration in the same second.
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(12))
 

@@ -98,11 +98,16 @@ _CONTENT_TYPES = {
 
 
 class LaunchRefused(Exception):
-    """A launch link or session the player will not honour; ``message`` is shown to the learner."""
+    """A launch link or session the player will not honour; ``message`` is shown to the learner.
 
-    def __init__(self, message):
+    ``status`` is the HTTP answer: 403 for a link that is not valid (tampered with, expired), 404 for
+    one whose course or registration is gone.
+    """
+
+    def __init__(self, message, status=403):
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 @dataclass
@@ -309,7 +314,7 @@ class Player:
         try:
             session = self.backend.open_session(token)
         except LaunchRefused as refused:
-            return self._message_page("Cannot launch this course", refused.message, 403)
+            return self._message_page("Cannot launch this course", refused.message, refused.status)
         # 303: the launch link itself must not be replayed by a reload of the player page.
         return redirect(f"/player/{quote(session.session_id, safe='')}/", 303)
 
@@ -374,7 +379,10 @@ class Player:
         if sco is None:
             return self._json({"result": "false", "errorCode": 101, "errorMessage": f"no SCO {sco_id!r} in this course"}, 404)
         if request.method == "GET":
-            saved = self.backend.load_runtime(session, sco_id) if session.tracking else None
+            try:
+                saved = self.backend.load_runtime(session, sco_id) if session.tracking else None
+            except LaunchRefused as refused:
+                return self._json({"result": "false", "errorCode": 101, "errorMessage": refused.message}, refused.status)
             return self._no_store(self._json(launch_data(session, sco, saved)))
         if (request.content_length or 0) > MAX_COMMIT_BYTES:
             return self._json({"result": "false", "errorCode": 101, "errorMessage": "commit too large"}, 413)
@@ -392,7 +400,11 @@ class Player:
         if request.args.get("terminate") == "true":
             commit = apply_finish_defaults(session.learning_standard, commit)
         if session.tracking:
-            self.backend.save_runtime(session, sco_id, commit)
+            try:
+                self.backend.save_runtime(session, sco_id, commit)
+            except LaunchRefused as refused:
+                # The registration went away under an open player: the commit fails, visibly to the content.
+                return self._json({"result": "false", "errorCode": 101, "errorMessage": refused.message}, refused.status)
         return self._json({"result": "true", "errorCode": 0})
 
     def _exit(self, request, session):

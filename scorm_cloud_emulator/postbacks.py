@@ -100,11 +100,13 @@ class PostbackWorker:
         """Release held deliveries and wait until the queue is empty; False if ``timeout`` ran out."""
         self.release_held()
         deadline = time.monotonic() + timeout
-        with self._wakeup:
-            while self._storage.pending_postbacks():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
+        # The storage is never read while holding _wakeup: enqueue() is called inside storage
+        # transactions (a player commit) and takes _wakeup there, so the two locks must not nest here.
+        while self._storage.pending_postbacks():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._wakeup:
                 self._wakeup.wait(min(remaining, 0.05))
         return True
 

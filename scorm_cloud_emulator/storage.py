@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS courses (
     id TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, learning_standard TEXT NOT NULL,
     root_activity TEXT NOT NULL, content_dir TEXT NOT NULL, tags TEXT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL,
+    activities TEXT,
     PRIMARY KEY (id, version)
 );
 CREATE TABLE IF NOT EXISTS import_jobs (
@@ -53,6 +54,17 @@ CREATE TABLE IF NOT EXISTS postback_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, registration_id TEXT, url TEXT NOT NULL, attempt INTEGER NOT NULL,
     status INTEGER, delivered INTEGER NOT NULL, error TEXT, body TEXT NOT NULL, at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS runtime (
+    registration_id TEXT NOT NULL, instance INTEGER NOT NULL, sco_id TEXT NOT NULL, cmi TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (registration_id, instance, sco_id)
+);
+CREATE TABLE IF NOT EXISTS player_sessions (
+    id TEXT PRIMARY KEY, registration_id TEXT, instance INTEGER, course_id TEXT NOT NULL,
+    course_version INTEGER NOT NULL, redirect_on_exit_url TEXT NOT NULL, tracking INTEGER NOT NULL,
+    start_sco TEXT, expires REAL NOT NULL, created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS player_sessions_registration ON player_sessions (registration_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
@@ -96,6 +108,9 @@ class Course:
     created: str
     updated: str
     registration_count: int = 0
+    # The player's view of the activity tree (everything the manifest said that rootActivity leaves
+    # out, such as completion thresholds); None for courses stored before it was kept.
+    activities: dict | None = None
 
     def to_json(self, include_registration_count=False):
         data = {
@@ -228,6 +243,21 @@ class Delivery:
     attempt: int
 
 
+@dataclass(frozen=True)
+class PlayerSessionRecord:
+    """A player session as stored: what a launch link granted, bound to one registration instance."""
+
+    id: str
+    registration_id: str | None  # None for an untracked course preview
+    instance: int | None
+    course_id: str
+    course_version: int
+    redirect_on_exit_url: str
+    tracking: bool
+    start_sco: str | None
+    expires: float  # Unix time; the backend slides it forward while the session is used
+
+
 _REGISTRATION_SELECT = """
 SELECT r.id, i.instance, r.course_id, i.course_version, COALESCE(c.title, ''), r.learner,
        r.xapi_registration_id, r.tags, r.postback, r.created, i.updated,
@@ -254,13 +284,14 @@ def _registration(row):
 def _course(row):
     return Course(id=row[0], version=row[1], title=row[2], learning_standard=row[3],
                   root_activity=json.loads(row[4]), content_dir=row[5], tags=json.loads(row[6]),
-                  created=row[7], updated=row[8], registration_count=row[9])
+                  created=row[7], updated=row[8], registration_count=row[9],
+                  activities=json.loads(row[10]) if row[10] else None)
 
 
 _COURSE_SELECT = """
 SELECT c.id, c.version, c.title, c.learning_standard, c.root_activity, c.content_dir, c.tags,
        c.created, c.updated,
-       (SELECT COUNT(*) FROM registrations r WHERE r.course_id = c.id)
+       (SELECT COUNT(*) FROM registrations r WHERE r.course_id = c.id), c.activities
 FROM courses c
 """
 
@@ -276,6 +307,9 @@ class Storage:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(courses)")}
+            if "activities" not in columns:  # a data directory from before the player was mounted
+                self._db.execute("ALTER TABLE courses ADD COLUMN activities TEXT")
 
     def close(self):
         with self._lock:
@@ -287,6 +321,14 @@ class Storage:
 
     def _transaction(self):
         return _Transaction(self._db, self._lock)
+
+    def transaction(self):
+        """Run several storage calls as one atomic step: ``with storage.transaction(): ...``.
+
+        Other threads wait at the storage lock until the block ends, so what the block read is still
+        true when it writes.
+        """
+        return self._transaction()
 
     # -- secrets and counters ------------------------------------------------------------------
 
@@ -345,15 +387,17 @@ class Storage:
         rows = self._query(sql + " ORDER BY c.created DESC, c.id DESC LIMIT ?", params + [limit])
         return [_course(row) for row in rows]
 
-    def add_course_version(self, course_id, title, learning_standard, root_activity, content_dir):
+    def add_course_version(self, course_id, title, learning_standard, root_activity, content_dir,
+                           activities=None):
         """Store a freshly imported package as the course's next version (0 for a new course)."""
         now = now_iso()
         with self._transaction() as db:
             (latest,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?", (course_id,)).fetchone()
             version = 0 if latest is None else latest + 1
-            db.execute("INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?)",
+            db.execute("INSERT INTO courses (id, version, title, learning_standard, root_activity, content_dir, "
+                       "tags, created, updated, activities) VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)",
                        (course_id, version, title, learning_standard, json.dumps(root_activity),
-                        str(content_dir), now, now))
+                        str(content_dir), now, now, json.dumps(activities) if activities is not None else None))
         return self.get_course(course_id, version)
 
     def next_course_version(self, course_id):
@@ -378,11 +422,15 @@ class Storage:
                 raise StorageError(404, f"Could not find course [{course_id}]")
             if version is None:
                 db.execute("DELETE FROM courses WHERE id = ?", (course_id,))
+                db.execute("DELETE FROM player_sessions WHERE course_id = ?", (course_id,))
             else:
                 db.execute("DELETE FROM courses WHERE id = ? AND version = ?", (course_id, version))
+                db.execute("DELETE FROM player_sessions WHERE course_id = ? AND course_version = ?",
+                           (course_id, version))
             if not db.execute("SELECT 1 FROM courses WHERE id = ? LIMIT 1", (course_id,)).fetchone():
-                db.execute("DELETE FROM instances WHERE registration_id IN "
-                           "(SELECT id FROM registrations WHERE course_id = ?)", (course_id,))
+                for table in ("instances", "runtime", "player_sessions"):
+                    db.execute(f"DELETE FROM {table} WHERE registration_id IN "
+                               "(SELECT id FROM registrations WHERE course_id = ?)", (course_id,))
                 db.execute("DELETE FROM registrations WHERE course_id = ?", (course_id,))
         return [Path(row[0]) for row in rows]
 
@@ -499,7 +547,8 @@ class Storage:
         with self._transaction() as db:
             if not db.execute("DELETE FROM registrations WHERE id = ?", (registration_id,)).rowcount:
                 raise StorageError(404, f"Could not find registration [{registration_id}]")
-            db.execute("DELETE FROM instances WHERE registration_id = ?", (registration_id,))
+            for table in ("instances", "runtime", "player_sessions"):
+                db.execute(f"DELETE FROM {table} WHERE registration_id = ?", (registration_id,))
 
     def new_instance(self, registration_id, course_version=None):
         """Start instance n+1, on ``course_version`` or the latest version of the course."""
@@ -526,7 +575,9 @@ class Storage:
             if row is None:
                 raise StorageError(404, f"Could not find registration [{registration_id}]")
             (course_version,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?", row).fetchone()
-            db.execute("DELETE FROM instances WHERE registration_id = ?", (registration_id,))
+            # Open player sessions go too: instance 0 starts over, and an old tab must not write into it.
+            for table in ("instances", "runtime", "player_sessions"):
+                db.execute(f"DELETE FROM {table} WHERE registration_id = ?", (registration_id,))
             self._insert_instance(db, registration_id, 0, course_version, now)
             db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
         return self.get_registration(registration_id)
@@ -548,6 +599,68 @@ class Storage:
                  registration_id, registration.instance))
             self._db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
         return self.get_registration(registration_id, registration.instance)
+
+    def launch_instance(self, registration_id):
+        """The instance a launch of the registration runs: the latest one, or a new one on a newer course.
+
+        SCORM Cloud starts a new instance when the learner launches after a new course version was
+        imported. Check and insert happen in one transaction, so two launches at once start one instance.
+        """
+        with self._transaction():
+            registration = self.get_registration(registration_id)
+            if registration is None:
+                return None
+            latest = self.get_course(registration.course_id)
+            if latest is not None and latest.version > registration.course_version:
+                return self.new_instance(registration_id, latest.version)
+            return registration
+
+    # -- player runtime data and sessions ------------------------------------------------------
+
+    def save_runtime(self, registration_id, instance, sco_id, cmi):
+        """Store one SCO's latest committed runtime data ``{"cmi": {...}}`` (each commit replaces it)."""
+        self._query("INSERT INTO runtime (registration_id, instance, sco_id, cmi, updated) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (registration_id, instance, sco_id) DO UPDATE SET cmi = excluded.cmi, "
+                    "updated = excluded.updated",
+                    (registration_id, instance, sco_id, json.dumps(cmi), now_iso()))
+
+    def load_runtime(self, registration_id, instance, sco_id):
+        rows = self._query("SELECT cmi FROM runtime WHERE registration_id = ? AND instance = ? AND sco_id = ?",
+                           (registration_id, instance, sco_id))
+        return json.loads(rows[0][0]) if rows else None
+
+    def instance_runtime(self, registration_id, instance):
+        """Every stored SCO's runtime data of one instance, as ``{sco_id: {"cmi": {...}}}``."""
+        rows = self._query("SELECT sco_id, cmi FROM runtime WHERE registration_id = ? AND instance = ?",
+                           (registration_id, instance))
+        return {sco_id: json.loads(cmi) for sco_id, cmi in rows}
+
+    def create_player_session(self, record, now):
+        """Store an opened player session, and drop those expired by ``now`` (Unix time)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM player_sessions WHERE expires < ?", (now,))
+            db.execute("INSERT INTO player_sessions (id, registration_id, instance, course_id, course_version, "
+                       "redirect_on_exit_url, tracking, start_sco, expires, created) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (record.id, record.registration_id, record.instance, record.course_id,
+                        record.course_version, record.redirect_on_exit_url, int(record.tracking),
+                        record.start_sco, record.expires, now_iso()))
+
+    def get_player_session(self, session_id):
+        rows = self._query("SELECT id, registration_id, instance, course_id, course_version, redirect_on_exit_url, "
+                           "tracking, start_sco, expires FROM player_sessions WHERE id = ?", (session_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return PlayerSessionRecord(id=row[0], registration_id=row[1], instance=row[2], course_id=row[3],
+                                   course_version=row[4], redirect_on_exit_url=row[5], tracking=bool(row[6]),
+                                   start_sco=row[7], expires=row[8])
+
+    def extend_player_session(self, session_id, expires):
+        self._query("UPDATE player_sessions SET expires = ? WHERE id = ?", (expires, session_id))
+
+    def delete_player_session(self, session_id):
+        self._query("DELETE FROM player_sessions WHERE id = ?", (session_id,))
 
     # -- postback queue and log --------------------------------------------------------------
 

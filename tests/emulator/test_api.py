@@ -380,7 +380,7 @@ def test_instances_and_reset(api, emulator, scorm_packages, course):
 
 # -- launch and preview links ------------------------------------------------------------------------
 
-def test_launch_link_opens_a_page_with_an_exit_link(api, emulator, course):
+def test_launch_link_opens_the_player_whose_exit_goes_to_the_redirect_url(api, emulator, course):
     register(api, emulator, "r1")
     response = api.post(f"{emulator.api_url}/registrations/r1/launchLink",
                         json={"redirectOnExitUrl": "http://127.0.0.1/back", "expiry": 300})
@@ -389,8 +389,10 @@ def test_launch_link_opens_a_page_with_an_exit_link(api, emulator, course):
     assert link.startswith(f"{emulator.root_url}/launch/")
     page = requests.get(link)
     assert page.status_code == 200
+    assert urlsplit(page.url).path.startswith("/player/")
     assert course["title"] in page.text
-    assert 'href="http://127.0.0.1/back"' in page.text
+    exit_ = requests.get(page.url + "exit", allow_redirects=False)
+    assert (exit_.status_code, exit_.headers["Location"]) == (302, "http://127.0.0.1/back")
 
 
 @pytest.mark.parametrize("body", [{}, {"redirectOnExitUrl": "not a url"},
@@ -445,7 +447,8 @@ def test_preview_link_is_untracked(api, emulator, course):
     assert response.status_code == 200
     page = requests.get(response.json()["launchLink"])
     assert page.status_code == 200
-    assert "Preview" in page.text
+    assert course["title"] in page.text
+    assert '"tracking": false' in page.text
     assert api.get(f"{emulator.api_url}/registrations").json()["registrations"] == []
     versioned = api.post(f"{emulator.api_url}/courses/course/versions/0/preview",
                          json={"redirectOnExitUrl": "blank"})
