@@ -27,7 +27,10 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
 from . import compat, grading, ids
-from .client import DEFAULT_BASE_URL, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError
+from .client import (
+    DEFAULT_BASE_URL, AuthenticationFailed, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError,
+    Unavailable,
+)
 from .postback import PostbackError, postback_password, read_postback, verify_postback
 from .progress import Progress, merge
 
@@ -38,6 +41,8 @@ SETTINGS_KEY = "ScormCloudXBlock"
 # The course `make demo` imports into the emulator; the workbench scenario links to it.
 WORKBENCH_COURSE_ID = "scorm-cloud-demo"
 DEFAULT_ID_PREFIX = "openedx"
+# requests' (connect, read) timeout for SCORM Cloud calls, unless XBLOCK_SETTINGS sets TIMEOUT.
+DEFAULT_TIMEOUT = (5.0, 30.0)
 
 LAUNCH_MODES = (("same_window", "Same window"), ("new_window", "New window"), ("embedded", "Embedded in the page"))
 REGISTER_ON = (("first_view", "When the learner first views the unit"),
@@ -69,9 +74,46 @@ def _render(template_path, **values):
 
 
 @functools.lru_cache(maxsize=16)
-def _client_for(app_id, secret_key, base_url):
+def _client_for(app_id, secret_key, base_url, timeout):
     # One client, hence one pooled requests.Session, per configured SCORM Cloud app.
-    return ScormCloudClient(app_id, secret_key, base_url=base_url)
+    return ScormCloudClient(app_id, secret_key, base_url=base_url, timeout=timeout)
+
+
+def client_timeout(value):
+    """
+    requests' (connect, read) timeout from the optional TIMEOUT setting: seconds, or [connect, read].
+
+    A handler waits this long for SCORM Cloud before telling the user to try again, so anything the
+    operator got wrong falls back to the default rather than to waiting for ever.
+    """
+    def seconds(item):
+        return isinstance(item, (int, float)) and not isinstance(item, bool) and 0 < item < float("inf")
+
+    if seconds(value):
+        return (float(value), float(value))
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(seconds(item) for item in value):
+        return (float(value[0]), float(value[1]))
+    if value is not None:
+        log.warning("Ignoring XBLOCK_SETTINGS TIMEOUT %r: give seconds or [connect, read].", value)
+    return DEFAULT_TIMEOUT
+
+
+def cloud_error(error):
+    """
+    The status and message a handler answers when SCORM Cloud fails: what happened and what to do.
+
+    Learners and authors read these, so they say whether trying again can help; 401 is the site's
+    configuration, which only an administrator can fix.
+    """
+    if isinstance(error, AuthenticationFailed):
+        return 502, ("SCORM Cloud refused this site's credentials. Please tell the site administrator: "
+                     "the SCORM Cloud App ID or secret key in the site settings is wrong.")
+    if isinstance(error, Unavailable) and error.status is None:
+        return 504, "SCORM Cloud did not answer in time. Please try again in a few minutes."
+    if isinstance(error, Unavailable) or error.status is None or error.status >= 500:
+        return 502, (f"SCORM Cloud is having trouble right now (HTTP {error.status or 'error'}). "
+                     "Please try again in a few minutes.")
+    return 400, f"SCORM Cloud refused the request: {error.message}"
 
 
 def json_request_handler(func):
@@ -173,7 +215,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         config = self._config()
         if not config.get("APP_ID") or not config.get("SECRET_KEY"):
             raise JsonHandlerError(503, "SCORM Cloud is not configured on this site (APP_ID and SECRET_KEY).")
-        return _client_for(config["APP_ID"], config["SECRET_KEY"], config.get("BASE_URL") or DEFAULT_BASE_URL)
+        return _client_for(config["APP_ID"], config["SECRET_KEY"], config.get("BASE_URL") or DEFAULT_BASE_URL,
+                           client_timeout(config.get("TIMEOUT")))
 
     # --- Grading (Open edX) ------------------------------------------------------------------------
     def max_score(self):
@@ -315,8 +358,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         try:
             return operation(*args, **kwargs)
         except ScormCloudError as error:
-            status = 502 if error.status is None or error.status >= 500 else 400
-            raise JsonHandlerError(status, error.message) from error
+            log.warning("SCORM Cloud call %s failed: %s", getattr(operation, "__name__", operation), error)
+            raise JsonHandlerError(*cloud_error(error)) from error
 
     # --- Learner views and handlers ----------------------------------------------------------------
     def student_view(self, context=None):
