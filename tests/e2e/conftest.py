@@ -1,7 +1,7 @@
 """The running demo (emulator + workbench) and, for browser tests, headless Chromium."""
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_ARGS
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, shot
 from .demo_process import DemoProcess, Workbench
 
 DEMO_SCENARIO = "SCORM Cloud"
@@ -9,11 +9,15 @@ EMPTY_SCENARIO = "SCORM Cloud, no package yet"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, request):
     """`python -m demo` on free loopback ports with its own var dir; one per test module."""
     process = DemoProcess(tmp_path_factory.mktemp("demo")).start()
     yield process
     status = process.stop()
+    # The demo's console (both servers' requests) next to the screenshots, for a failing run.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    module = request.module.__name__.rpartition(".")[2]
+    (ARTIFACTS / f"{module}-demo.log").write_text(process.output())
     assert status == 0, f"The demo did not stop cleanly on Ctrl-C (status {status}):\n{process.output()}"
 
 
@@ -47,4 +51,18 @@ def page(browser, request):
     page.on("dialog", accept)
     page.shot_prefix = request.node.name
     yield page
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
+        for number, open_page in enumerate(context.pages):
+            open_page.shot_prefix = page.shot_prefix
+            shot(open_page, f"failed-{number}")
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep the test's outcome on it, so the page fixture can take a last screenshot of a failure."""
+    report = yield
+    if report.when == "call":
+        item.call_report = report
+    return report
