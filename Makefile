@@ -46,7 +46,11 @@ emulator: install
 	$(VENV)/bin/scorm-cloud-emulator --data-dir var/emulator
 
 bench: install player-assets
-	$(PY) bench/upload_memory.py
+	@status=0; \
+	for script in bench/upload_memory.py bench/postback_throughput.py bench/calls_per_journey.py; do \
+	  echo "== $$script"; $(PY) $$script || status=1; \
+	done; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) node_modules $(PLAYER_VENDOR) var test-artifacts
