@@ -2,6 +2,9 @@
  * The emulator's player page. scorm-again is the SCORM runtime: this file only gives each SCO
  * visit a fresh API object loaded with the SCO's launch data, sends its commits to the runtime
  * endpoint, and moves between SCOs (flow and choice among the launchable leaves; no sequencing).
+ *
+ * Before it leaves a SCO (another SCO, Exit, the end of the course) the player waits until the
+ * SCO's commits are stored: the LMS the learner returns to asks for results at once.
  */
 (function () {
   "use strict";
@@ -16,13 +19,18 @@
   // General commit failure: 391 in SCORM 2004, 101 ("general exception") in 1.2.
   var COMMIT_FAILED = is2004 ? 391 : 101;
   var FRAME_UNLOAD_TIMEOUT_MS = 5000;
+  // How long to let a SCO finish loading (and so call Initialize) before the player unloads it.
+  var FRAME_LOAD_TIMEOUT_MS = 10000;
 
   var state = {
     index: -1, // position of the current SCO in config.scos
     api: null, // the scorm-again API of the current SCO visit
     busy: false, // true while the player itself unloads or loads a SCO
+    moving: null, // while busy moving between SCOs: settles when the move is over
     exiting: false,
     unloading: false, // the player page is going away: only beacons get through now
+    frameLoaded: Promise.resolve(), // settles when the current SCO's page has loaded
+    commits: [], // commits sent asynchronously and not yet answered
   };
 
   function showStatus(message) {
@@ -32,8 +40,11 @@
 
   /*
    * How scorm-again's commits reach the runtime endpoint. Synchronous, so Commit and Finish
-   * return the real outcome to the content, except while the page is being closed: browsers
-   * refuse synchronous requests then, and a beacon still gets the data out.
+   * return the real outcome to the content, when the browser allows it. It does not while a
+   * document is being unloaded, and content usually calls Finish from its unload handler:
+   * - when the player unloads the SCO's frame, the commit goes out with fetch and the player
+   *   waits for its answer (commitsStored) before it moves on;
+   * - when the player page itself is being closed, only a beacon still gets the data out.
    */
   function PlayerHttpService() {}
 
@@ -41,16 +52,11 @@
     var body = JSON.stringify(params);
     if (!state.unloading) {
       try {
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", url, false);
-        xhr.setRequestHeader("Content-Type", "application/json;charset=UTF-8");
-        xhr.send(body);
-        if (xhr.status >= 200 && xhr.status < 300) {
-          return { result: "true", errorCode: 0 };
-        }
-        return { result: "false", errorCode: COMMIT_FAILED, errorMessage: "HTTP " + xhr.status };
+        return postNow(url, body);
       } catch (error) {
-        // Synchronous requests are refused during page dismissal: fall back to a beacon.
+        // The SCO's frame is being unloaded: synchronous requests are refused until it is gone.
+        trackCommit(postLater(url, body));
+        return { result: "true", errorCode: 0 };
       }
     }
     var sent = !!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" })));
@@ -58,6 +64,71 @@
   };
 
   PlayerHttpService.prototype.updateSettings = function () {};
+
+  /* A synchronous commit: its result is the one the content gets. Throws during page dismissal. */
+  function postNow(url, body) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url, false);
+    xhr.setRequestHeader("Content-Type", "application/json;charset=UTF-8");
+    xhr.send(body);
+    if (xhr.status >= 200 && xhr.status < 300) {
+      return { result: "true", errorCode: 0 };
+    }
+    return { result: "false", errorCode: COMMIT_FAILED, errorMessage: "HTTP " + xhr.status };
+  }
+
+  /*
+   * An asynchronous commit, resolved once the runtime endpoint has stored it. keepalive lets it
+   * outlive a tab closed meanwhile (browsers cap keepalive bodies at 64 KiB; bigger ones go
+   * without). A failure is retried once, synchronously: by then the unload is over.
+   */
+  function postLater(url, body) {
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      headers: { "Content-Type": "application/json;charset=UTF-8" },
+      credentials: "same-origin",
+      keepalive: body.length < 60000,
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+      })
+      .catch(function () {
+        if (postNow(url, body).result !== "true") {
+          throw new Error("The latest progress could not be saved.");
+        }
+      });
+  }
+
+  function trackCommit(promise) {
+    state.commits.push(promise);
+    function forget() {
+      state.commits.splice(state.commits.indexOf(promise), 1);
+    }
+    promise.then(forget, forget);
+  }
+
+  /* Resolves when every commit sent so far has been answered (rejects if one could not be stored). */
+  function commitsStored() {
+    if (!state.commits.length) {
+      return Promise.resolve();
+    }
+    var failed = null;
+    return Promise.all(
+      state.commits.map(function (commit) {
+        return commit.catch(function (error) {
+          failed = error;
+        });
+      })
+    ).then(function () {
+      if (failed) {
+        throw failed;
+      }
+      return commitsStored(); // commits sent meanwhile
+    });
+  }
 
   function runtimeUrl(sco) {
     return config.runtimeUrl + encodeURIComponent(sco.id);
@@ -159,24 +230,46 @@
     }
   }
 
-  /* Take the content away so its unload handlers run (and usually call Finish), then save. */
-  function unloadCurrent() {
-    if (!state.api) {
-      return Promise.resolve();
-    }
+  /* Resolves on the frame's next load event, or after timeoutMs if it never comes. */
+  function frameLoad(timeoutMs) {
     return new Promise(function (resolve) {
-      var timer = window.setTimeout(done, FRAME_UNLOAD_TIMEOUT_MS);
+      var timer = window.setTimeout(done, timeoutMs);
       function done() {
         window.clearTimeout(timer);
         frame.removeEventListener("load", done);
         resolve();
       }
       frame.addEventListener("load", done);
-      frame.src = "about:blank";
-    }).then(function () {
-      saveOpenSession();
-      state.api = null;
     });
+  }
+
+  /*
+   * Take the content away so its unload handlers run (and usually call Finish), then save what
+   * is left, and resolve once all of it is stored. A SCO still loading gets to finish loading
+   * first, so that it has initialized and its unload handlers can finish it.
+   */
+  function unloadCurrent() {
+    if (!state.api) {
+      return Promise.resolve();
+    }
+    return state.frameLoaded
+      .then(function () {
+        var unloaded = frameLoad(FRAME_UNLOAD_TIMEOUT_MS);
+        frame.src = "about:blank";
+        return unloaded;
+      })
+      .then(function () {
+        // Commits sent from the unload handlers first, so the one below is the last stored.
+        return commitsStored().catch(showError);
+      })
+      .then(function () {
+        saveOpenSession();
+        state.api = null;
+      });
+  }
+
+  function showError(error) {
+    showStatus(error.message);
   }
 
   function launch(index) {
@@ -199,6 +292,7 @@
         state.api = api;
         state.index = index;
         render();
+        state.frameLoaded = frameLoad(FRAME_LOAD_TIMEOUT_MS);
         frame.src = sco.url;
       });
   }
@@ -209,18 +303,20 @@
     }
     state.busy = true;
     showStatus("");
-    return unloadCurrent()
+    state.moving = unloadCurrent()
       .then(function () {
-        return launch(index);
+        // Exit was pressed meanwhile: it leaves from here, with nothing more to load.
+        return state.exiting ? undefined : launch(index);
       })
-      .catch(function (error) {
-        showStatus(error.message);
-      })
+      .catch(showError)
       .then(function () {
         state.busy = false;
+        state.moving = null;
       });
+    return state.moving;
   }
 
+  /* Leave the course: once the current SCO is unloaded and everything it sent is stored. */
   function exit() {
     if (state.exiting) {
       return;
@@ -228,9 +324,13 @@
     state.exiting = true;
     state.busy = true;
     render();
-    unloadCurrent().then(function () {
-      window.location.assign(config.exitUrl);
-    });
+    showStatus("Saving your progress\u2026");
+    // goTo may be between SCOs: let it finish, so that the SCO it opens is the one unloaded.
+    Promise.resolve(state.moving)
+      .then(unloadCurrent)
+      .then(function () {
+        window.location.assign(config.exitUrl);
+      });
   }
 
   function render() {

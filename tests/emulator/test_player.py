@@ -1,6 +1,7 @@
 """The player behind launch links, over HTTP with an in-memory backend and the real golf packages."""
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class MemoryBackend:
     links: dict = field(default_factory=dict)  # launch token -> session template
     runtime: dict = field(default_factory=dict)  # (registration, instance, sco) -> {"cmi": ...}
     commits: list = field(default_factory=list)  # (sco_id, commit) in arrival order
+    save_delay: float = 0.0  # seconds each commit takes to store, to widen races in browser tests
 
     def add_link(self, session: PlayerSession) -> str:
         token = secrets.token_urlsafe(16)
@@ -55,6 +57,7 @@ class MemoryBackend:
         return self.runtime.get((session.registration_id, session.instance, sco_id))
 
     def save_runtime(self, session, sco_id, cmi):
+        time.sleep(self.save_delay)
         self.runtime[(session.registration_id, session.instance, sco_id)] = cmi
         self.commits.append((sco_id, cmi))
 
