@@ -412,7 +412,7 @@ class Player:
         if kind == "redirect":
             return redirect(url, 302)
         if kind == "blank":
-            return self._no_store(Response("<!DOCTYPE html><html><head><title></title></head><body></body></html>", mimetype="text/html"))
+            return self._no_store(Response("<!DOCTYPE html><html><head><title></title><link rel=\"icon\" href=\"data:,\"></head><body></body></html>", mimetype="text/html"))
         if kind == "closer":
             return self._message_page(
                 "You can close this window",
