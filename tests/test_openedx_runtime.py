@@ -94,6 +94,22 @@ class ToyBlock(XBlock):
         self.cloud_course = request.body.decode()
         return Response(body=b"set")
 
+    @XBlock.json_handler
+    def grade_learner(self, data, suffix=""):
+        """Staff grading another learner the way the LMS allows it: load_single_xblock, as xqueue does."""
+        from crum import get_current_request  # pylint: disable=import-outside-toplevel
+        from lms.djangoapps.courseware.block_render import load_single_xblock  # pylint: disable=import-outside-toplevel
+
+        usage_key = self.scope_ids.usage_id
+        learner = load_single_xblock(get_current_request(), data["user_id"], str(usage_key.context_key),
+                                     str(usage_key))
+        learner.clicks = 3
+        learner.runtime.publish(learner, "grade", {"value": 1, "max_value": 1})
+        learner.save()
+        # The request's runtime is shared: the staff block now sees the learner's services.
+        return {"now_bound_to": self.runtime.service(self, "user").get_current_user().opt_attrs.get(
+            "edx-platform.username")}
+
     not_a_handler = "plain attribute"
 
 
@@ -540,12 +556,46 @@ def test_delete_state_with_clear_student_state(rt, alice, staff):
     assert rt.user_state(alice, usage_key) == {} and (alice.id, usage_key) not in rt.grades
 
 
+def test_delete_state_with_clear_student_state_leaves_the_gradebook_as_it_was(rt, alice, staff):
+    usage_key = rt.create_block(ScorableToy)
+    rt.handle(usage_key, "grade", user=alice, json={"value": 1, "max_value": 1})
+    rt.delete_student_state(usage_key, alice, requesting_user=staff)
+    # No score-changed signal: the persistent grade is not recalculated.
+    assert rt.gradebook[(alice.id, usage_key)] == (1, 1)
+
+
+def test_load_single_xblock_binds_another_learner_on_the_shared_runtime(rt, alice, staff):
+    usage_key = rt.create_block(ToyBlock)
+    response = rt.handle(usage_key, "grade_learner", user=staff, json={"user_id": alice.id})
+    assert response.json_body == {"now_bound_to": "alice"}
+    assert rt.user_state(alice, usage_key) == {"clicks": 3}
+    assert (alice.id, usage_key) in rt.grades and (staff.id, usage_key) not in rt.grades
+    assert rt.learner_loads == [(usage_key, alice.id)]
+
+
+def test_load_single_xblock_refuses_unknown_users_and_learners_without_access(rt, alice, staff):
+    from crum import get_current_request  # pylint: disable=import-outside-toplevel
+    from django.core.exceptions import ObjectDoesNotExist  # pylint: disable=import-outside-toplevel
+    from django.http import Http404  # pylint: disable=import-outside-toplevel
+
+    usage_key = rt.create_block(ToyBlock)
+    rt.revoke_access(alice, COURSE)
+    assert get_current_request() is None    # outside a request, as in a Celery task
+    # Uncaught in a handler, both are the view's 500.
+    assert rt.handle(usage_key, "grade_learner", user=staff, json={"user_id": alice.id}).status_code == 500
+    assert rt.handle(usage_key, "grade_learner", user=staff, json={"user_id": 999}).status_code == 500
+    errors = [error.exception for error in rt.handler_errors]
+    assert isinstance(errors[0], Http404) and isinstance(errors[1], ObjectDoesNotExist)
+    assert rt.learner_loads == []
+
+
 def test_delete_state_without_clear_student_state_fires_zero_score(rt, alice, staff):
     usage_key = rt.create_block(ToyBlock)
     rt.handle(usage_key, "grade", user=alice, json={"value": 1, "max_value": 1})
     rt.delete_student_state(usage_key, alice, requesting_user=staff)
     record = rt.grades[(alice.id, usage_key)]
     assert (record.raw_earned, record.raw_possible, record.history[-1].score_deleted) == (0, 1.0, True)
+    assert rt.gradebook[(alice.id, usage_key)] == (0, 1.0)
     assert rt.completions[(alice.id, usage_key)] == 0.0
 
 

@@ -5,6 +5,8 @@ from xblock.runtime import KeyValueStore
 from xblock.scorable import Score
 
 from .keys import usage_key as to_usage_key
+from .platform_modules import current_request
+from .requests import build_request
 from .users import AnonymousUser
 
 
@@ -68,13 +70,22 @@ class InstructorOperations:
     def delete_student_state(self, usage_key, user, requesting_user):
         """``reset_student_attempts(..., delete_module=True)``.
 
-        ``clear_student_state`` is called on the unbound block with anonymous ids. The LMS fires the
-        0/max "score deleted" signal only when the block has no ``clear_student_state``: a block
-        that defines it must reset its own score.
+        ``clear_student_state`` is called on the unbound block with anonymous ids, inside the
+        instructor's request. The LMS fires the 0/max "score deleted" signal only when the block has
+        no ``clear_student_state`` (``if not submission_cleared``): a block that defines it must
+        reset its own score, or the gradebook keeps the old one.
         """
         usage_key = to_usage_key(usage_key)
         if not self._has_student_module(user.id, usage_key):
             raise LookupError(f"{user.username} has no state for {usage_key}")
+        request = build_request("POST", f"/courses/{usage_key.context_key}/instructor/api/reset_student_attempts",
+                                requesting_user, https=self.https, host=self.site_name,
+                                form={"problem_to_reset": str(usage_key), "unique_student_identifier": user.username,
+                                      "delete_module": "true"})
+        with current_request(self, request):
+            self._delete_student_state(usage_key, user, requesting_user)
+
+    def _delete_student_state(self, usage_key, user, requesting_user):
         course_key = usage_key.context_key
         block = self.load_unbound_block(usage_key)
         submission_cleared = False

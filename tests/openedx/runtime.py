@@ -23,6 +23,7 @@ from . import field_data as fd
 from .instructor import InstructorOperations
 from .keys import course_key as _course_key, usage_key as _usage_key
 from .olx import OlxOperations
+from .platform_modules import current_request, install as install_platform_modules
 from .requests import SECRET_KEY, build_request, csrf_failure, files_limit_error, setup_django
 from .services import (
     CompletionService, DjangoUserService, EventPublishingService, I18nService, MakoService,
@@ -288,6 +289,12 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
         self.rebind_calls = []         # (usage key, real user id)
         self.handler_errors = []       # HandlerError for every 500
         self.lost_user_state_edits = []   # (usage key, field names) dropped by a rebind
+        # PersistentSubsectionGrade's view of each scored block, (weighted earned, weighted possible):
+        # recomputed on every score-changed signal and left as it was by anything else.
+        self.gradebook = {}            # (user id, usage key) -> (earned, possible)
+        self.learner_loads = []        # (usage key, user id) loaded by load_single_xblock
+        self._no_access = set()        # (user id, course key) of learners who lost access
+        install_platform_modules()
 
     # Users ------------------------------------------------------------------------------------
 
@@ -301,6 +308,14 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
             is_staff=is_staff, is_course_staff=is_course_staff, is_course_author=is_course_author,
             is_beta_tester=is_beta_tester, preferences=preferences,
         )
+
+    def revoke_access(self, user, course_key):
+        """The learner can no longer load the course's blocks (unenrolled, for instance)."""
+        self._no_access.add((user.id, _course_key(course_key)))
+
+    def has_access(self, user, course_key):
+        """``has_access(user, 'load', block, course_key)`` as far as the harness models it."""
+        return (user.id, _course_key(course_key)) not in self._no_access
 
     def anonymous_user_id(self, user, course_key):
         return self.users.anonymous_id(user, None if course_key is None else _course_key(course_key))
@@ -428,7 +443,8 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
             return _response(rejection.status_code, rejection.content)
         block = self._load(usage_key, "studio", user)
         try:
-            response = block.handle(handler_name, django_to_webob_request(request), suffix)
+            with current_request(self, request):
+                response = block.handle(handler_name, django_to_webob_request(request), suffix)
         except NoSuchHandlerError:
             return _response(404, "Not Found")
         except fd.HarnessError:
@@ -449,7 +465,8 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
             return _response(rejection.status_code, rejection.content)
         block = self._load(usage_key, "preview", user)
         try:
-            return block.handle(handler_name, django_to_webob_request(request), suffix)
+            with current_request(self, request):
+                return block.handle(handler_name, django_to_webob_request(request), suffix)
         except NoSuchHandlerError:
             return _response(404, "Not Found")
         except fd.HarnessError:
@@ -484,7 +501,10 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
         except KeyError:
             return _response(404, "Not Found")
         try:
-            return block.handle(handler_name, django_to_webob_request(request), suffix)
+            with current_request(self, request) as state:
+                # Blocks loaded later in this request share this runtime, as the modulestore's is.
+                state.runtimes[block.scope_ids.usage_id.context_key] = block.runtime
+                return block.handle(handler_name, django_to_webob_request(request), suffix)
         except NoSuchHandlerError:
             return _response(404, "Not Found")
         except fd.HarnessError:
@@ -532,6 +552,8 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
         history.append(ScoreChange(raw_earned, raw_possible, only_if_higher, score_deleted, True))
         weighted = weighted_score(raw_earned, raw_possible, getattr(block, "weight", None))
         self.grades[(user.id, block.scope_ids.usage_id)] = GradeRecord(raw_earned, raw_possible, *weighted, history)
+        # PROBLEM_WEIGHTED_SCORE_CHANGED: the subsection grade is recalculated with this score.
+        self.gradebook[(user.id, block.scope_ids.usage_id)] = weighted
 
     def _score_changed(self, block, user, score_deleted):
         """``completion.handlers.scorable_block_completion`` on PROBLEM_WEIGHTED_SCORE_CHANGED."""
