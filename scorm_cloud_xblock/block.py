@@ -26,7 +26,7 @@ from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from . import compat, grading, ids
+from . import compat, grading, ids, reconcile
 from .client import (
     DEFAULT_BASE_URL, AuthenticationFailed, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError,
     Unavailable,
@@ -280,7 +280,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if result.changed:
             self.learner_progress = result.progress.to_dict()
         self._publish_results()
-        return result.reason
+        return result
 
     def _publish_results(self):
         progress = self.current_progress
@@ -308,6 +308,47 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         except ScormCloudError as error:
             if error.status != 404:
                 log.warning("SCORM Cloud reset of %s failed: %s", registration_id, error)
+        # The platform fires no score-changed signal for a block that has clear_student_state, so
+        # the gradebook would keep the old grade: zero it as the learner, before the state goes.
+        learner_block = self._learner_block(user_id, self._find_learner(user_id))
+        if learner_block is not None:
+            learner_block.publish_reset()
+            learner_block.save()
+
+    def publish_reset(self):
+        """On a block bound to the learner: their grade is 0 of max and the block incomplete again."""
+        if self.has_score and self.weight > 0:
+            self.raw_earned, self.raw_possible = 0.0, float(self.weight)
+            self.score_overridden = False
+            # score_deleted lets the grades app recalculate once the platform has deleted the row.
+            self.runtime.publish(self, "grade", {"value": 0.0, "max_value": float(self.weight),
+                                                 "score_deleted": True})
+        if self.published_completion:
+            self.emit_completion(0.0)
+            self.published_completion = 0.0
+
+    def _find_learner(self, anonymous_id):
+        """The platform user behind a course-specific anonymous id, or None."""
+        try:
+            return compat.user_by_anonymous_id(self, anonymous_id)
+        except compat.PlatformError as error:
+            log.warning("Cannot look learner %s up: %s", anonymous_id, error)
+            return None
+
+    def _learner_block(self, anonymous_id, user):
+        """This block bound to `user`, whose anonymous id here must be `anonymous_id`; None if not possible."""
+        if user is None:
+            return None
+        try:
+            learner_block = compat.load_block_for_learner(self, user)
+        except compat.PlatformError as error:
+            log.warning("Cannot load %s for learner %s: %s", self.scope_ids.usage_id, anonymous_id, error)
+            return None
+        # The anonymous-id lookup is global; the id must be this course's id of that learner.
+        if learner_block is None or compat.anonymous_user_id(learner_block) != anonymous_id:
+            log.warning("Cannot load %s for learner %s.", self.scope_ids.usage_id, anonymous_id)
+            return None
+        return learner_block
 
     # --- Registration ------------------------------------------------------------------------------
     def _learner_registration_id(self):
@@ -373,6 +414,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             "needs_refresh": bool(self.registration_id and self.last_launched
                                   and (not self.last_refreshed or self.last_launched > self.last_refreshed)),
             "progress": self._progress_payload(progress),
+            "is_staff": compat.user_is_staff(self),
         }
         fragment = Fragment(_render("templates/student.html", display_name=self.display_name))
         fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
@@ -424,7 +466,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         """One GetRegistrationProgress: the backstop for late or lost postbacks."""
         remote = self._cloud_call(self._client().registration_progress, self.registration_id)
         self.last_refreshed = _now()
-        return self._apply_progress(Progress.from_cloud(remote, "refresh"))
+        return self._apply_progress(Progress.from_cloud(remote, "refresh")).reason
 
     @XBlock.handler
     def return_from_launch(self, request, suffix=""):
@@ -491,7 +533,48 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
         outcome = self._apply_progress(
             Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback"))
-        return _json_response({"result": outcome})
+        return _json_response({"result": outcome.reason})
+
+    # --- Staff reconcile --------------------------------------------------------------------------
+    @XBlock.json_handler
+    def reconcile(self, data, suffix=""):
+        """
+        Staff: merge SCORM Cloud's current progress for every learner of this component, one page of
+        GetRegistrations per call. Answers the tally and `more`, to send back until it is null.
+
+        Each learner's block is loaded, merged, published and saved before the next is loaded: the
+        LMS prepares the request's shared runtime for each learner in turn.
+        """
+        if not compat.user_is_staff(self):
+            raise JsonHandlerError(403, "Only course staff can update learners from SCORM Cloud.")
+        if not self.cloud_course_id:
+            raise JsonHandlerError(409, "This component has no SCORM Cloud course yet.")
+        more = data.get("more")
+        if more is not None and not (isinstance(more, str) and more):
+            raise JsonHandlerError(400, "more must be the token of the previous answer.")
+        client = self._client()
+        page = self._cloud_call(client.list_registrations_page, course_id=self.cloud_course_id, more=more)
+        # Everything this staff-bound block needs comes first: loading a learner changes its services.
+        learners = [(registration, ref.anonymous_user_id, self._find_learner(ref.anonymous_user_id))
+                    for registration, ref in reconcile.registrations_of_block(
+                        self.id_prefix, str(self.scope_ids.usage_id), page.registrations)]
+        tally = reconcile.Tally()
+        for registration, anonymous_id, user in learners:
+            learner_block = self._learner_block(anonymous_id, user)
+            if learner_block is None:
+                tally.count("failed")
+                continue
+            tally.count("updated" if learner_block.merge_registration(registration) else "unchanged")
+            learner_block.save()
+        return {**tally.to_dict(), "more": page.more}
+
+    def merge_registration(self, registration):
+        """On a block bound to the learner: adopt the registration if our record lost it, then merge."""
+        if self.registration_id not in (None, registration.id):
+            return False
+        adopted = self.registration_id is None
+        self.registration_id = registration.id
+        return self._apply_progress(Progress.from_cloud(registration, "reconcile")).changed or adopted
 
     # --- Studio ------------------------------------------------------------------------------------
     def studio_view(self, context=None):

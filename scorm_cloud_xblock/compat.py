@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 # opt_attrs keys set by edx-platform's DjangoXBlockUserService for authenticated users.
 ATTR_ANONYMOUS_USER_ID = "edx-platform.anonymous_user_id"
+ATTR_USER_IS_STAFF = "edx-platform.user_is_staff"   # course staff, which global staff always are
 # The workbench sets only this key; it doubles as the learner's anonymous id there.
 ATTR_WORKBENCH_USER_ID = "xblock-workbench.user_id"
 
@@ -35,6 +36,12 @@ def anonymous_user_id(block):
     if workbench_id and workbench_id != "none":
         return str(workbench_id)
     return None
+
+
+def user_is_staff(block):
+    """Whether the bound user has staff access to this course; False outside the LMS."""
+    user = current_user(block)
+    return bool(user and user.opt_attrs.get(ATTR_USER_IS_STAFF))
 
 
 def learner_names(block):
@@ -71,6 +78,37 @@ def rebind_to_user(block, real_user):
     if service is None:
         raise PlatformError("This platform has no rebind_user service.")
     service.rebind_noauth_module_to_user(block, real_user)
+
+
+def load_block_for_learner(block, user):
+    """
+    This block bound to another learner, within the current request; None if the learner has no access.
+
+    rebind_user cannot do this: it only rebinds a block bound to AnonymousUser (noauth handlers),
+    and a staff request or an instructor action is bound to someone. The LMS's own way is
+    `load_single_xblock`, which xqueue's graded-result callback uses for the same purpose. It loads
+    the block on the request's shared runtime and prepares that runtime for the learner, so every
+    block already loaded in the request now gets this learner's services: finish with one learner
+    (publish, save) before loading the next, and use no service of the caller's block afterwards.
+    """
+    try:  # pylint: disable=import-outside-toplevel
+        from crum import get_current_request
+        from django.core.exceptions import ObjectDoesNotExist
+        from django.http import Http404
+        try:
+            from lms.djangoapps.courseware.block_render import load_single_xblock
+        except ImportError:   # its name in older Open edX releases
+            from lms.djangoapps.courseware.module_render import load_single_xblock
+    except ImportError as error:
+        raise PlatformError("Only the Open edX LMS can load a block for another learner.") from error
+    request = get_current_request()
+    if request is None:
+        raise PlatformError("Loading a block for another learner needs a current request.")
+    usage_key = block.scope_ids.usage_id
+    try:
+        return load_single_xblock(request, user.id, str(usage_key.context_key), str(usage_key))
+    except (Http404, ObjectDoesNotExist):
+        return None
 
 
 def xblock_settings(block):

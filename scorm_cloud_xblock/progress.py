@@ -41,8 +41,9 @@ PASSED = "PASSED"
 COMPLETION = (UNKNOWN, INCOMPLETE, COMPLETED)
 SUCCESS = (UNKNOWN, FAILED, PASSED)
 
-# Who produced a Progress: a postback, a GetRegistrationProgress refresh, staff, a reset, or nobody.
-SOURCES = ("postback", "refresh", "override", "reset", "none")
+# Who produced a Progress: a postback, a GetRegistrationProgress refresh, a staff reconcile
+# (GetRegistrations), staff, a reset, or nobody.
+SOURCES = ("postback", "refresh", "reconcile", "override", "reset", "none")
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"

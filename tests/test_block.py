@@ -245,6 +245,33 @@ def test_delete_learner_state_starts_a_new_instance_and_refuses_older_postbacks(
     assert rt.user_state(alice, unit).get("learner_progress", {}).get("score") is None
 
 
+def test_delete_learner_state_shows_zero_of_max_and_only_the_new_instance_grades_again(
+        rt, unit, alice, emulator, receiver):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    first, old_attempt = set_progress_and_replay(rt, emulator, receiver, unit, registration_id,
+                                                 registrationCompletion="COMPLETED", score={"scaled": 70})
+    assert first.status_code == 200, first.body
+    assert rt.gradebook[(alice.id, unit)] == (7.0, 10.0)
+    staff = rt.add_user("staff", is_staff=True)
+    rt.delete_student_state(unit, alice, requesting_user=staff)
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+    assert (alice.id, unit) not in rt.grades   # the StudentModule row went with the state
+    assert rt.completions[(alice.id, unit)] == 0.0
+    assert rt.user_state(alice, unit) == {}
+    # A late postback about the old attempt: before the learner is back our record has no registration.
+    assert replay(rt, unit, old_attempt).status_code == 404
+    register(rt, unit, alice)
+    assert replay(rt, unit, old_attempt).json_body["result"] == "stale-instance"
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+    # The new attempt grades again.
+    response, _ = set_progress_and_replay(rt, emulator, receiver, unit, registration_id,
+                                          registrationCompletion="COMPLETED", score={"scaled": 40})
+    assert response.json_body["result"] == "applied"
+    assert rt.gradebook[(alice.id, unit)] == (4.0, 10.0)
+    assert rt.completions[(alice.id, unit)] == 1.0
+
+
 def test_olx_export_holds_no_secret(rt, unit):
     olx = rt.export_olx(unit)
     for secret in (POSTBACK_SECRET, "test-secret"):

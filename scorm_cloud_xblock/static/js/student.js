@@ -67,6 +67,42 @@ function ScormCloudStudent(runtime, element, state) {
     button.addEventListener('click', function () { state.launched = true; });
   }
 
+  // Staff: pull every learner's progress from SCORM Cloud, a page per call; a failure keeps the
+  // counts so far and the next click resumes where it stopped.
+  function setUpReconcile() {
+    var staff = root.querySelector('.scorm-cloud-staff');
+    var reconcileButton = root.querySelector('.scorm-cloud-reconcile');
+    var result = root.querySelector('.scorm-cloud-reconcile-result');
+    var totals = null, resumeFrom = null;
+
+    function summary() {
+      return 'Checked ' + totals.checked + ' learners: ' + totals.updated + ' updated, ' +
+        totals.unchanged + ' unchanged, ' + totals.failed + ' failed.';
+    }
+
+    function page(more) {
+      return ScormCloud.post(runtime, element, 'reconcile', more ? {more: more} : {}).then(function (body) {
+        ['checked', 'updated', 'unchanged', 'failed'].forEach(function (name) { totals[name] += body[name]; });
+        resumeFrom = body.more;
+        result.textContent = summary() + (body.more ? ' Working…' : '');
+        return body.more ? page(body.more) : null;
+      });
+    }
+
+    staff.hidden = false;
+    reconcileButton.addEventListener('click', function () {
+      if (!resumeFrom) { totals = {checked: 0, updated: 0, unchanged: 0, failed: 0}; }
+      reconcileButton.disabled = true;
+      result.textContent = 'Asking SCORM Cloud…';
+      page(resumeFrom).then(function () {
+        result.textContent = summary();
+      }).catch(function (error) {
+        result.textContent = summary() + ' Stopped: ' + error.message + ' Click again to continue.';
+      }).then(function () { reconcileButton.disabled = false; });
+    });
+  }
+
+  if (state.is_staff && state.has_course) { setUpReconcile(); }
   render(state.progress);
   if (!state.has_course) {
     ScormCloud.showMessage(root, 'This course is not available yet.');
