@@ -139,6 +139,16 @@ def json_request_handler(func):
     return wrapper
 
 
+def json_object_handler(func):
+    """XBlock.json_handler for handlers that read fields of the body: anything but a JSON object is a 400."""
+    @functools.wraps(func)
+    def wrapper(self, data, suffix=""):
+        if not isinstance(data, dict):
+            raise JsonHandlerError(400, "The request body must be a JSON object.")
+        return func(self, data, suffix)
+    return XBlock.json_handler(wrapper)
+
+
 @XBlock.needs("i18n")
 @XBlock.wants("user", "settings", "rebind_user", "completion")
 class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
@@ -455,7 +465,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         self.last_launched = _now()
         return {"launch_url": link}
 
-    @XBlock.json_handler
+    @json_object_handler
     def progress(self, data, suffix=""):
         """The learner's progress; with {"refresh": true}, first asks SCORM Cloud once."""
         if data.get("refresh") and self.registration_id:
@@ -536,7 +546,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         return _json_response({"result": outcome.reason})
 
     # --- Staff reconcile --------------------------------------------------------------------------
-    @XBlock.json_handler
+    @json_object_handler
     def reconcile(self, data, suffix=""):
         """
         Staff: merge SCORM Cloud's current progress for every learner of this component, one page of
@@ -639,7 +649,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             return _json_response({"status": "ERROR", "message": error.message}, status=error.status_code)
         return _json_response(result)
 
-    @XBlock.json_handler
+    @json_object_handler
     def import_url(self, data, suffix=""):
         url = str(data.get("url") or "").strip()
         if urlsplit(url).scheme not in ("http", "https"):
@@ -647,7 +657,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         return self._start_import(lambda course_id, new_version: self._client().fetch_import(
             course_id, url, may_create_new_version=new_version))
 
-    @XBlock.json_handler
+    @json_object_handler
     def import_status(self, data, suffix=""):
         """Poll the import job; on success the component links to the imported course version."""
         if not self.import_job_id:
@@ -672,7 +682,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         self.learning_standard = course.learning_standard or ""
         self.parser_warnings = list(warnings)
 
-    @XBlock.json_handler
+    @json_object_handler
     def cloud_courses(self, data, suffix=""):
         """Courses already in the SCORM Cloud app, for "link an existing course"."""
         client = self._client()
@@ -680,7 +690,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         return {"courses": [{"id": c.id, "title": c.title, "version": c.version,
                              "learning_standard": c.learning_standard} for c in courses]}
 
-    @XBlock.json_handler
+    @json_object_handler
     def link_course(self, data, suffix=""):
         course_id = str(data.get("course_id") or "")
         if not course_id:
@@ -689,7 +699,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         self._link(course)
         return {"status": "COMPLETE", "message": "", **self._status_course()}
 
-    @XBlock.json_handler
+    @json_object_handler
     def preview(self, data, suffix=""):
         """An untracked preview launch of the linked course: no registration is created."""
         if not self.cloud_course_id:

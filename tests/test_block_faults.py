@@ -178,3 +178,11 @@ def test_concurrent_first_views_make_one_registration(emulator, receiver, golf_c
 ])
 def test_timeout_setting(setting, expected):
     assert client_timeout(setting) == expected
+
+
+@pytest.mark.parametrize("handler", ["progress", "reconcile", "import_url", "link_course", "preview",
+                                     "register", "launch"])
+def test_a_body_that_is_not_a_json_object_is_a_400(rt, unit, alice, handler):
+    response = rt.handle(unit, handler, user=alice, body=b"[1, 2]", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, (handler, response.status_code)
+    assert rt.handler_errors == []
