@@ -332,13 +332,29 @@ class EmulatorApp:
         self._jobs = set()
         self._jobs_lock = threading.Lock()
         self.player = Player(StoragePlayerBackend(self.storage, self.launch_key, self.record_progress))
+        # Requests still being answered: close() waits for them, since they may write to the storage
+        # (a player commit queuing a postback, a TestRegistrationPostback delivery).
+        self._requests = 0
+        self._requests_done = threading.Condition()
+        self._closing = False
 
     def start(self):
         for job_id in self.storage.unfinished_import_jobs():
             self.storage.finish_import_job(job_id, "ERROR", "The import was interrupted by a restart; import again")
         self.postbacks.start()
 
-    def close(self):
+    def close(self, timeout=30.0):
+        """Refuse new requests, let those in flight and the import jobs finish, then stop the workers.
+
+        Only then is the database closed: nothing may still be writing to it.
+        """
+        with self._requests_done:
+            self._closing = True
+            deadline = time.monotonic() + timeout
+            while self._requests and time.monotonic() < deadline:
+                self._requests_done.wait(deadline - time.monotonic())
+            if self._requests:
+                logger.warning("closing with %d request(s) still running", self._requests)
         self.wait_for_import_jobs()
         self.postbacks.stop()
         self.storage.close()
@@ -351,12 +367,21 @@ class EmulatorApp:
             job.join()
 
     def __call__(self, environ, start_response):
-        request = EmulatorRequest(environ, self.upload_dir)
+        with self._requests_done:
+            if self._closing:
+                return self.error(503, "The emulator is shutting down")(environ, start_response)
+            self._requests += 1
         try:
-            response = self.dispatch(request)
+            request = EmulatorRequest(environ, self.upload_dir)
+            try:
+                response = self.dispatch(request)
+            finally:
+                request.close()
+            return response(environ, start_response)
         finally:
-            request.close()
-        return response(environ, start_response)
+            with self._requests_done:
+                self._requests -= 1
+                self._requests_done.notify_all()
 
     # -- plumbing -------------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ class EmulatorServer:
         return self
 
     def stop(self):
+        """Stop accepting connections, then close the app: it lets the requests in flight, import jobs and
+        the postback worker finish before it closes the database."""
         if self._server is None:
             return
         self._server.shutdown()
