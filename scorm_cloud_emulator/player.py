@@ -1,11 +1,20 @@
 """The player behind the emulator's launch links: a page that runs SCORM content with scorm-again.
 
+The emulator app (:class:`scorm_cloud_emulator.app.EmulatorApp`) hands ``/launch/...`` and
+``/player/...`` to this player before its API routes, with
+:class:`scorm_cloud_emulator.sessions.StoragePlayerBackend` as the backend: the links that
+BuildRegistrationLaunchLink and BuildCoursePreviewLaunchLink return open here, sessions and runtime
+data live in the emulator's SQLite, and every commit updates the registration's progress and
+queues its postback. These paths need no API credentials and are not counted as API calls. Any
+other :class:`PlayerBackend` works too (the tests use an in-memory one).
+
 What it does
 ------------
 * ``GET /launch/<token>`` asks the backend to open a session for a signed launch link and
-  redirects to ``/player/<session_id>/``. The session id in the path is what grants access
-  afterwards (no cookie), like SCORM Cloud's cookieless "vault" launches, so the player also
-  works inside third-party iframes; backends must make session ids unguessable.
+  redirects to ``/player/<session_id>/``; a refused link gets a readable page (403 when it is not
+  valid or has expired, 404 when its course or registration is gone). The session id in the path
+  is what grants access afterwards (no cookie), like SCORM Cloud's cookieless "vault" launches, so
+  the player also works inside third-party iframes; backends must make session ids unguessable.
 * ``GET /player/<sid>/`` is the player page: course title, a menu built from the organization
   tree, Previous/Next/Exit buttons and an iframe for the SCO. The page sets ``window.API``
   (SCORM 1.2) or ``window.API_1484_11`` (2004) to a scorm-again API object, which the content
@@ -21,8 +30,12 @@ What it does
   "course complete" page. An empty or invalid value also shows that page: SCORM Cloud would use the
   account's configured page (www.scorm.com by default), which is out of reach here.
 * Commits: each SCO's API commits with a synchronous request on Commit/Finish and every few
-  seconds after changes (autocommit); while the page is being closed it uses
-  ``navigator.sendBeacon``, so a learner who closes the tab loses nothing.
+  seconds after changes (autocommit). Browsers refuse synchronous requests while a document is
+  unloaded, which is when content usually finishes: when the player unloads a SCO, those commits
+  go out with ``fetch`` and the player waits until they are stored before it opens another SCO or
+  follows Exit, so the LMS the learner returns to reads the final results. While the player page
+  itself is being closed it uses ``navigator.sendBeacon``, so a learner who closes the tab loses
+  nothing.
 * Navigation: flow (Previous/Next, ``continue``/``previous`` requests from the content) and choice
   (the menu, ``{target=...}choice`` and ``jump``) among the launchable leaves in organization order;
   ``exitAll``, ``suspendAll`` and ``abandonAll`` leave the course. When the only or the last SCO
@@ -149,7 +162,11 @@ class PlayerBackend(Protocol):
         """The saved ``{"cmi": {...}}`` of that SCO for the session's registration and instance."""
 
     def save_runtime(self, session: PlayerSession, sco_id: str, cmi: dict) -> None:
-        """Persist a commit ``{"cmi": {...}}``, then roll the registration up and queue its postback."""
+        """Persist a commit ``{"cmi": {...}}``, then roll the registration up and queue its postback.
+
+        ``load_runtime`` and ``save_runtime`` may raise LaunchRefused when the registration is gone;
+        the content then gets a failed commit.
+        """
 
 
 # --------------------------------------------------------------------------------------------
