@@ -5,6 +5,7 @@ test_player.py; here the backend is the emulator's storage and commits are poste
 posts them.
 """
 import json
+import sqlite3
 import threading
 import time
 import zipfile
@@ -18,11 +19,13 @@ from scorm_cloud_emulator.config import EmulatorConfig
 from scorm_cloud_emulator.launch import LaunchClaims, sign_launch_token
 from scorm_cloud_emulator.packages import Activity
 from scorm_cloud_emulator.server import EmulatorServer
+from scorm_cloud_emulator.storage import Storage
 from scorm_cloud_emulator.sessions import (
     SESSION_IDLE_SECONDS,
     activity_from_course_json,
     activity_from_record,
     activity_record,
+    course_tree,
     learner_name,
     rollup_instance,
 )
@@ -426,6 +429,29 @@ def test_activity_trees_round_trip_with_what_the_player_needs():
     assert rebuilt.children[0].href == "quiz.html?part=2"
     assert rebuilt.children[0].scaled_passing_score == 0.7
     assert rebuilt.children[0].completion_threshold is None
+
+
+def test_a_data_directory_from_before_the_player_still_launches(tmp_path):
+    """Courses stored without the full activity tree get the column, and a tree from rootActivity."""
+    root = Activity("org", "Course", "AGGREGATION", children=[
+        Activity("sco", "SCO", "SCO", href="index.html?x=1", scaled_passing_score=0.5)])
+    with sqlite3.connect(tmp_path / "emulator.sqlite3") as db:
+        db.execute("CREATE TABLE courses (id TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, "
+                   "learning_standard TEXT NOT NULL, root_activity TEXT NOT NULL, content_dir TEXT NOT NULL, "
+                   "tags TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (id, version))")
+        db.execute("INSERT INTO courses VALUES ('c', 0, 'Course', 'SCORM12', ?, 'dir', '[]', 'x', 'x')",
+                   (json.dumps(root.to_json()),))
+    db.close()
+    storage = Storage(tmp_path)
+    try:
+        course = storage.get_course("c")
+        assert course.activities is None
+        tree, launchable = course_tree(course)
+        found = [(activity.identifier, activity.href, activity.scaled_passing_score) for activity in launchable]
+        assert found == [("sco", "index.html?x=1", 0.5)]
+        assert tree.title == "Course"
+    finally:
+        storage.close()
 
 
 def test_learner_name():
