@@ -245,8 +245,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             self.score_overridden = True
         self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
 
-    def calculate_score(self):
-        fraction = grading.grade(self.current_progress, self.grading_rule)
+    def calculate_score(self, progress=None):
+        fraction = grading.grade(progress or self.current_progress, self.grading_rule)
         if fraction is None:
             return None
         return Score(*grading.weighted(fraction, self.weight))
@@ -289,13 +289,13 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         result = merge(self.current_progress, incoming)
         if result.changed:
             self.learner_progress = result.progress.to_dict()
-        self._publish_results()
+        self._publish_results(result.progress)
         return result
 
-    def _publish_results(self):
-        progress = self.current_progress
+    def _publish_results(self, progress):
+        """Publish grade and completion where they differ from what was last published for `progress`."""
         if self.has_score and not self.score_overridden and self.weight > 0:
-            score = self.calculate_score()
+            score = self.calculate_score(progress)
             if score is not None and score != self.get_score():
                 self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
                 self._publish_grade(score)
@@ -517,7 +517,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if request.method != "POST":
             return _json_response({"error": "POST only."}, status=405)
         try:
-            posted = read_postback(request.content_type or "", request.body, request.POST,
+            # The form is decoded only for a form post: a JSON postback needs only the raw body.
+            posted = read_postback(request.content_type or "", request.body, lambda: request.POST,
                                    request.headers.get("Authorization"))
             registration_id = verify_postback(posted, self._postback_secret())
             ref = ids.parse_registration_id(self.id_prefix, registration_id)

@@ -112,8 +112,8 @@ def _form_field(form, *names):
 def read_postback(content_type, body, form, authorization):
     """Read a postback in either of SCORM Cloud's shapes; raise :class:`PostbackError` if it is not one.
 
-    ``body`` is the raw request body (used for JSON), ``form`` the already decoded form fields
-    (used for form posts) and ``authorization`` the ``Authorization`` header, if any.
+    ``body`` is the raw request body (used for JSON), ``form`` the decoded form fields or a function
+    that decodes them (called for form posts only) and ``authorization`` the ``Authorization`` header.
     """
     media_type, charset = _media_type(content_type)
     if charset is not None and charset not in _UTF8_CHARSETS:
@@ -132,6 +132,8 @@ def read_postback(content_type, body, form, authorization):
         return PostbackRequest(user_name, password, _parse_payload(text))
 
     if media_type == FORM_CONTENT_TYPE:
+        if callable(form):
+            form = form()
         if form is None:
             form = {}
         user_name = _form_field(form, "userName", "username")

@@ -28,7 +28,7 @@ backwards, bypasses :func:`merge` on purpose: store a fresh :class:`Progress` in
 """
 import math
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 
 UNKNOWN = "UNKNOWN"
@@ -188,9 +188,12 @@ class MergeResult:
     reason: str
 
 
+# Everything but who delivered it: the same facts from a refresh and a postback are a duplicate.
+_CONTENT_FIELDS = tuple(field.name for field in fields(Progress) if field.name != "source")
+
+
 def _content(progress):
-    # Everything but who delivered it: the same facts from a refresh and a postback are a duplicate.
-    return astuple(replace(progress, source="none"))
+    return tuple(getattr(progress, name) for name in _CONTENT_FIELDS)
 
 
 def merge(current, incoming):
