@@ -9,6 +9,7 @@ import secrets
 from urllib.parse import urlencode
 
 import django
+from django.apps import apps
 from django.conf import settings
 
 SECRET_KEY = "openedx-test-runtime-secret"
@@ -29,7 +30,9 @@ def setup_django():
             # Large packages must reach handlers; the LMS limits uploads by _check_files_limits instead.
             DATA_UPLOAD_MAX_MEMORY_SIZE=None,
         )
-    django.setup()
+    # Once per process, as in the LMS: setting up again would reconfigure logging on every request.
+    if not apps.ready:
+        django.setup()
 
 
 def build_request(method, path, user, *, https, host, query=None, json=None, body=None, form=None,
