@@ -51,10 +51,16 @@ def delivered_postbacks(demo, registration_id):
             if entry["registrationId"] == registration_id and entry["delivered"]]
 
 
-def last_postback(demo, registration_id, **expected):
-    """Wait for a delivered postback whose body has these top-level values; return its body."""
-    def matching():
-        bodies = [body for body in delivered_postbacks(demo, registration_id)
-                  if all(body.get(key) == value for key, value in expected.items())]
-        return bodies[-1] if bodies else None
-    return wait_for(matching)
+def wait_for_postback(demo, registration_id, completion, success="UNKNOWN", score=None):
+    """Wait until the emulator has delivered a postback with these results; return its body.
+
+    Content commits several times (reaching the last page, then submitting the quiz), so earlier
+    postbacks with partial results may come first.
+    """
+    def results(body):
+        return body.get("registrationCompletion"), body.get("registrationSuccess"), body.get("score", {}).get("scaled")
+
+    def delivered():
+        return next((body for body in reversed(delivered_postbacks(demo, registration_id))
+                     if results(body) == (completion, success, score)), None)
+    return wait_for(delivered)

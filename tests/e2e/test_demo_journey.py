@@ -5,7 +5,7 @@ from demo import sample_package
 
 from .browser import BROWSER_MARKS, shot
 from .conftest import DEMO_SCENARIO
-from .learner import Unit, last_postback, launch, open_unit
+from .learner import Unit, launch, open_unit, wait_for_postback
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -38,8 +38,7 @@ def test_a_learner_takes_the_sample_quiz_and_sees_the_grade(demo, workbench, pag
     expect(block.locator("[data-field=score]")).to_have_text("100%")
     shot(page, "4-back-on-the-unit")
 
-    posted = last_postback(demo, registration_id, registrationCompletion="COMPLETED")
-    assert (posted["registrationSuccess"], posted["score"]["scaled"]) == ("PASSED", 100)
+    wait_for_postback(demo, registration_id, "COMPLETED", "PASSED", 100)
     progress = unit.progress(STUDENT)
     assert (progress["completion"], progress["success"], progress["score"]) == ("COMPLETED", "PASSED", 100)
     assert progress["grade"] == progress["max_grade"]
