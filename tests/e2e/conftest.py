@@ -14,7 +14,7 @@ def demo(tmp_path_factory, request):
     process = DemoProcess(tmp_path_factory.mktemp("demo")).start()
     yield process
     status = process.stop()
-    # The demo's console (both servers' requests) next to the screenshots, for a failing run.
+    # The demo's console output next to the screenshots, for a failing run.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     module = request.module.__name__.rpartition(".")[2]
     (ARTIFACTS / f"{module}-demo.log").write_text(process.output())

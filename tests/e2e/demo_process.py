@@ -126,12 +126,16 @@ class Workbench:
     def handler_url(self, usage_id, handler, student):
         return f"{self.url}/handler/{usage_id}/{handler}/?student={student}"
 
+    def post(self, usage_id, handler, student, data=None):
+        """POST JSON to one of the block's handlers as `student`, with the CSRF token the page set."""
+        return self.session.post(self.handler_url(usage_id, handler, student), data=json.dumps(data or {}),
+                                 headers={"Content-Type": "application/json",
+                                          "X-CSRFToken": self.session.cookies.get("csrftoken", "")},
+                                 timeout=30)
+
     def call(self, usage_id, handler, student, data=None):
-        """POST JSON to one of the block's handlers as `student`; returns the decoded JSON answer."""
-        response = self.session.post(self.handler_url(usage_id, handler, student), data=json.dumps(data or {}),
-                                     headers={"Content-Type": "application/json",
-                                              "X-CSRFToken": self.session.cookies.get("csrftoken", "")},
-                                     timeout=30)
+        """Like post(), for a call that must succeed; returns the decoded JSON answer."""
+        response = self.post(usage_id, handler, student, data)
         if response.status_code != 200:
             raise AssertionError(f"{handler} answered {response.status_code}: {response.text}")
         return response.json()

@@ -32,3 +32,13 @@ def test_a_postback_from_the_emulator_grades_the_learner_in_the_workbench(demo, 
     assert progress["grade"] == pytest.approx(0.8 * progress["max_grade"])
     # The block learnt it from the postback alone: it never asked SCORM Cloud.
     assert demo.admin.stats()["calls"].get("GetRegistrationProgress", 0) == 0
+
+
+@pytest.mark.xfail(strict=True, reason="product bug: ids.InvalidId from the learner's id escapes the register "
+                                       "handler as a 500 (block._learner_registration_id does not catch it)")
+def test_a_learner_id_the_block_cannot_use_gets_a_json_error_not_a_500(workbench):
+    # Workbench student ids become anonymous ids as they are, and the id scheme refuses '-'.
+    usage_id = workbench.usage_id(workbench.scenario_id(DEMO_SCENARIO))
+    response = workbench.post(usage_id, "register", "jane-doe")
+    assert response.status_code < 500
+    assert response.json()["error"]
