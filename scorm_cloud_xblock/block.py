@@ -6,8 +6,6 @@ The class is wiring. The rules live in plain modules: `ids` (course and registra
 SCORM Cloud is reached only through `client`, and the platform only through `compat`.
 """
 import functools
-import hashlib
-import hmac
 import json
 import html
 import logging
@@ -26,7 +24,7 @@ from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from . import compat, grading, ids, reconcile
+from . import compat, grading, ids, reconcile, return_url
 from .client import (
     DEFAULT_BASE_URL, AuthenticationFailed, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError,
     Unavailable,
@@ -458,8 +456,14 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         """Build a fresh launch link for this click; it is never rendered into the page or stored."""
         registration_id = self._cloud_call(self._ensure_registration, request)
         # An embedded player returns inside its frame: the return page then tells the unit instead.
-        return_to = "frame" if data.get("embedded") else self._safe_return_url(data.get("return_url"), request)
-        query = urlencode({"next": return_to, "sig": self._sign(return_to)})
+        if data.get("embedded"):
+            return_to = return_url.FRAME
+        else:
+            candidate = data.get("return_url")
+            return_to = candidate if return_url.is_safe_target(candidate, request.host) else compat.unit_url(self)
+        sig = return_url.signature(self._postback_secret(), self.scope_ids.usage_id,
+                                   compat.anonymous_user_id(self), return_to)
+        query = urlencode({"next": return_to, "sig": sig})
         redirect_on_exit = compat.absolute_handler_url(self, "return", request.host_url, query=query)
         link = self._cloud_call(self._client().launch_link, registration_id, redirect_on_exit)
         self.last_launched = _now()
@@ -481,30 +485,22 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @XBlock.handler
     def return_from_launch(self, request, suffix=""):
         """Where SCORM Cloud sends the learner on exit: refresh once, then back to the unit."""
-        target = request.GET.get("next", "")
-        if not (target and hmac.compare_digest(self._sign(target), request.GET.get("sig", ""))):
+        secret = self._config().get("POSTBACK_SECRET")
+        anonymous_id = compat.anonymous_user_id(self)
+        # Signed for this component and this learner, and still a page of this site: else the unit.
+        target = return_url.verified_target(secret, self.scope_ids.usage_id, anonymous_id,
+                                            request.GET.get("next"), request.GET.get("sig"), request.host)
+        if target is None:
             target = compat.unit_url(self)
-        if self.registration_id and compat.anonymous_user_id(self):
+        # Without POSTBACK_SECRET the site is not configured for SCORM Cloud: just go back to the unit.
+        if secret and self.registration_id and anonymous_id:
             try:
                 self._refresh()
             except JsonHandlerError as error:
                 log.warning("Progress refresh on return failed: %s", error.message)
-        if target == "frame":
+        if target == return_url.FRAME:
             return Response(FRAME_RETURN_PAGE, content_type="text/html", charset="utf-8")
         return Response(status=302, location=target)
-
-    def _sign(self, value):
-        return hmac.new(self._postback_secret().encode(), value.encode(), hashlib.sha256).hexdigest()
-
-    def _safe_return_url(self, candidate, request):
-        """The unit the learner launched from, if it is on this site; no open redirect."""
-        if candidate:
-            parts = urlsplit(candidate)
-            same_site = parts.scheme in ("http", "https") and parts.netloc == request.host
-            relative = not parts.scheme and not parts.netloc and candidate.startswith("/")
-            if same_site or relative:
-                return candidate
-        return compat.unit_url(self)
 
     # --- Postbacks from SCORM Cloud (third-party handler) ------------------------------------------
     @XBlock.handler

@@ -5,11 +5,14 @@ SCORM Cloud's postbacks cannot reach the in-process runtime, so each postback te
 request the emulator sent (from its delivery log) and replays it into the noauth handler.
 """
 import base64
+import hashlib
+import hmac
 import json
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from scorm_cloud_xblock import return_url
 from scorm_cloud_xblock.block import ScormCloudXBlock
 from scorm_cloud_xblock.client import Learner
 from scorm_cloud_xblock.postback import postback_password
@@ -108,6 +111,59 @@ def test_tampered_return_url_goes_to_the_unit(rt, unit, alice, emulator):
                          query={"next": "https://evil.example.com/", "sig": query["sig"][0]})
     assert response.status_code == 302
     assert response.location.endswith(f"/courses/{COURSE_KEY}/jump_to/{unit}")
+
+
+@pytest.mark.parametrize("return_url", [
+    "/\\evil.example/phish", "/\\/evil.example", "\\\\evil.example", "//evil.example/phish",
+    "/\t/evil.example", "/\n/evil.example", "https:/\\evil.example", "javascript:alert(1)",
+    "http://[evil", 123, ["/x"], {"url": "/x"}, None, "",
+])
+def test_launch_accepts_only_pages_of_this_site_as_return_url(rt, unit, alice, emulator, return_url):
+    query = return_query(emulator, rt, unit, alice, return_url)
+    assert query["next"] == [f"/courses/{COURSE_KEY}/jump_to/{unit}"]
+    assert rt.handler_errors == []
+
+
+def return_as(rt, unit, user, query):
+    response = rt.handle(unit, "return", user=user, method="GET", query=query)
+    assert response.status_code == 302, response.body
+    return response.location
+
+
+def test_a_captured_exit_url_redirects_only_its_learner_on_its_component(rt, unit, alice, emulator, golf_course):
+    unit_page = "/courses/x/unit/7"
+    query = {k: v[0] for k, v in return_query(emulator, rt, unit, alice, unit_page).items()}
+    assert return_as(rt, unit, alice, query) == unit_page
+    bob = rt.add_user("bob")
+    assert return_as(rt, unit, bob, query) == f"/courses/{COURSE_KEY}/jump_to/{unit}"
+    other = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    assert return_as(rt, other, alice, query) == f"/courses/{COURSE_KEY}/jump_to/{other}"
+
+
+def test_return_signatures_are_not_keyed_like_postback_passwords(rt, unit, alice):
+    # The former signature, HMAC(POSTBACK_SECRET, next), is what anyone holding one exit URL had.
+    next_url = "/courses/x/elsewhere"
+    old_sig = hmac.new(POSTBACK_SECRET.encode(), next_url.encode(), hashlib.sha256).hexdigest()
+    assert return_as(rt, unit, alice, {"next": next_url, "sig": old_sig}) == f"/courses/{COURSE_KEY}/jump_to/{unit}"
+    assert return_url.signature(POSTBACK_SECRET, unit, rt.anonymous_user_id(alice, COURSE_KEY), next_url) != \
+        postback_password(POSTBACK_SECRET, next_url)
+
+
+def test_return_checks_the_signed_url_again(rt, unit, alice):
+    # Signed with the real key (as an older release might have), yet not a page of this site.
+    target = "/\\evil.example/phish"
+    sig = return_url.signature(POSTBACK_SECRET, unit, rt.anonymous_user_id(alice, COURSE_KEY), target)
+    assert return_as(rt, unit, alice, {"next": target, "sig": sig}) == f"/courses/{COURSE_KEY}/jump_to/{unit}"
+
+
+@pytest.mark.parametrize("query", [
+    {"next": "/courses/x", "sig": "\u00e9" * 64}, {"next": "/courses/x", "sig": "0" * 64},
+    {"next": "/courses/x", "sig": ""}, {"next": "/courses/x"}, {"sig": "0" * 64},
+    "next=/courses/x&sig=%ff%fe", "next=%ff&sig=%c3%a9",
+])
+def test_return_with_a_bad_signature_goes_to_the_unit(rt, unit, alice, query):
+    assert return_as(rt, unit, alice, query) == f"/courses/{COURSE_KEY}/jump_to/{unit}"
+    assert rt.handler_errors == []
 
 
 # --- Postbacks -------------------------------------------------------------------------------------
