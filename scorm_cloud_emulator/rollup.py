@@ -7,6 +7,12 @@ Each SCO's runtime data is the commit payload the player's scorm-again runtime s
 (``{"cmi": {"core": {"lesson_status": "passed", "score": {"raw": "80", ...}}}}`` for SCORM 1.2,
 ``{"cmi": {"completion_status": "completed", "score": {"scaled": "0.8"}, ...}}`` for 2004).
 The player stores exactly that and hands it back on the next launch, so there is one shape only.
+Every value in it is an object or a string: scorm-again's SetValue turns what the content passes
+(numbers included) into a string, and its arrays (interactions, objectives, comments) are committed as
+objects keyed "0", "1", ... The player refuses a commit of any other shape (:func:`cmi_shape_error`);
+null, which scorm-again writes for an unset element when it does not send the full CMI, means unset.
+The readers below still take any stored value without failing: data stored before that check, or by
+another backend, counts as unset where it is not of the expected type (a number still counts as one).
 
 Time
 ----
@@ -158,10 +164,44 @@ def apply_finish_defaults(standard: str, cmi: dict) -> dict:
     data = _cmi_of(cmi)
     if is_scorm2004(standard):
         return {**cmi, "cmi": dict(data)}
-    core = dict(data.get("core") or {})
-    if (core.get("lesson_status") or "not attempted") == "not attempted":
+    core = dict(_object(data.get("core")))
+    if (_vocabulary(core.get("lesson_status")) or "not attempted") == "not attempted":
         core["lesson_status"] = "completed"
     return {**cmi, "cmi": {**data, "core": core}}
+
+
+def is_number(value) -> bool:
+    """A JSON number that is finite (bool is an int in Python, and is not one)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def cmi_number(value):
+    """A CMI decimal (a string, or a number) as a float, or None when unset or not a finite number."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+    elif not is_number(value):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def cmi_shape_error(standard: str, payload) -> str | None:
+    """Why a commit is not ``{"cmi": {...}}`` in the shape above, or None when it is.
+
+    Every value is an object or a string (or null), and the elements the emulator reads, and the
+    objects holding them, have their type. Vocabularies and formats are not checked: the readers
+    treat an unknown status or a malformed time as unset.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("cmi"), dict):
+        return 'expected JSON {"cmi": {...}}'
+    shape = _SCORM2004_SHAPE if is_scorm2004(standard) else _SCORM12_SHAPE
+    return _shape_error("cmi", payload["cmi"], shape, 0)
 
 
 def parse_cmi_timespan(value: str) -> float:
@@ -185,21 +225,71 @@ def parse_iso_duration(value: str) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+# Shapes for cmi_shape_error: a dict is an object with those members (any other member is an object
+# or a value), _VALUE a string or null, _OBJECT an object of objects and values.
+_VALUE, _OBJECT = "value", "object"
+_SCORM12_SHAPE = {
+    "suspend_data": _VALUE,
+    "core": {name: _VALUE for name in ("lesson_status", "lesson_location", "credit", "exit", "entry",
+                                       "total_time", "session_time")}
+    | {"score": {"raw": _VALUE, "min": _VALUE, "max": _VALUE}},
+    "student_data": {"mastery_score": _VALUE},
+    "student_preference": _OBJECT,
+    "objectives": _OBJECT,
+    "interactions": _OBJECT,
+}
+_SCORM2004_SHAPE = {
+    **{name: _VALUE for name in ("completion_status", "success_status", "progress_measure", "completion_threshold",
+                                 "scaled_passing_score", "location", "suspend_data", "exit", "entry",
+                                 "total_time", "session_time", "credit")},
+    "score": {"scaled": _VALUE, "raw": _VALUE, "min": _VALUE, "max": _VALUE},
+    **{name: _OBJECT for name in ("learner_preference", "objectives", "interactions", "comments_from_learner",
+                                  "comments_from_lms")},
+}
+# scorm-again nests five levels at most (cmi.interactions.0.correct_responses.0.pattern).
+_MAX_DEPTH = 8
+
+
+def _kind(value):
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = ((dict, "an object"), (list, "an array"), (str, "a string"), ((int, float), "a number"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+def _shape_error(path, value, shape, depth):
+    if shape == _VALUE:
+        if value is None or isinstance(value, str):
+            return None
+        return f"{path} must be a string, not {_kind(value)}"
+    if not isinstance(value, dict):
+        return f"{path} must be an object, not {_kind(value)}"
+    if depth >= _MAX_DEPTH:
+        return f"{path} nests deeper than CMI data does"
+    for name, member in value.items():
+        member_shape = shape.get(name) if isinstance(shape, dict) else None
+        if member_shape is None:
+            member_shape = _OBJECT if isinstance(member, dict) else _VALUE
+        error = _shape_error(f"{path}.{name}", member, member_shape, depth + 1)
+        if error:
+            return error
+    return None
+
+
 def _cmi_of(payload):
     if not isinstance(payload, dict) or not isinstance(payload.get("cmi"), dict):
         raise ValueError('runtime data must be the committed object {"cmi": {...}}')
     return payload["cmi"]
 
 
-def _number(value):
-    """A CMI decimal as a float, or None when unset or not a finite number."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+def _object(value):
+    """A CMI object member, or an empty one when it is not an object."""
+    return value if isinstance(value, dict) else {}
+
+
+def _vocabulary(value):
+    """A CMI vocabulary value, normalized; "" when it is not a string."""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def _clamp_percent(value):
@@ -210,7 +300,7 @@ def _seconds(total_time, session_time, parse):
     # total_time already includes the session (see "Time" above); a malformed value counts as 0
     # rather than failing the whole rollup, since the content, not the learner, wrote it.
     for value in (total_time, session_time):
-        if value:
+        if value and isinstance(value, str):
             try:
                 return parse(value)
             except ValueError:
@@ -219,10 +309,10 @@ def _seconds(total_time, session_time, parse):
 
 
 def _scorm12_result(data, scaled_passing_score=None):
-    core = data.get("core") or {}
-    status = (core.get("lesson_status") or "not attempted").strip().lower()
-    score_data = core.get("score") or {}
-    raw, low, high = _number(score_data.get("raw")), _number(score_data.get("min")), _number(score_data.get("max"))
+    core = _object(data.get("core"))
+    status = _vocabulary(core.get("lesson_status")) or "not attempted"
+    score_data = _object(core.get("score"))
+    raw, low, high = (cmi_number(score_data.get(name)) for name in ("raw", "min", "max"))
 
     score = None
     if raw is not None:
@@ -235,11 +325,11 @@ def _scorm12_result(data, scaled_passing_score=None):
         completion = INCOMPLETE
     success = {"passed": PASSED, "failed": FAILED}.get(status, UNKNOWN)
 
-    mastery = _number((data.get("student_data") or {}).get("mastery_score"))
+    mastery = cmi_number(_object(data.get("student_data")).get("mastery_score"))
     if mastery is None and scaled_passing_score is not None:
         # The manifest's masteryscore, when the content's data lacks it; rounded, as 0.7 * 100 is not 70.
         mastery = round(scaled_passing_score * 100, 6)
-    if mastery is not None and raw is not None and (core.get("credit") or "credit") == "credit":
+    if mastery is not None and raw is not None and (_vocabulary(core.get("credit")) or "credit") == "credit":
         success = PASSED if raw >= mastery else FAILED
         completion = COMPLETED
 
@@ -247,18 +337,18 @@ def _scorm12_result(data, scaled_passing_score=None):
 
 
 def _scorm2004_result(data, scaled_passing_score):
-    threshold, measure = _number(data.get("completion_threshold")), _number(data.get("progress_measure"))
+    threshold, measure = cmi_number(data.get("completion_threshold")), cmi_number(data.get("progress_measure"))
     if threshold is not None and measure is not None:
         completion = COMPLETED if measure >= threshold else INCOMPLETE
     else:
-        completion = COMPLETED if (data.get("completion_status") or "").strip().lower() == "completed" else INCOMPLETE
+        completion = COMPLETED if _vocabulary(data.get("completion_status")) == "completed" else INCOMPLETE
 
-    scaled = _number((data.get("score") or {}).get("scaled"))
-    passing = scaled_passing_score if scaled_passing_score is not None else _number(data.get("scaled_passing_score"))
+    scaled = cmi_number(_object(data.get("score")).get("scaled"))
+    passing = scaled_passing_score if scaled_passing_score is not None else cmi_number(data.get("scaled_passing_score"))
     if passing is not None and scaled is not None:
         success = PASSED if scaled >= passing else FAILED
     else:
-        success = {"passed": PASSED, "failed": FAILED}.get((data.get("success_status") or "").strip().lower(), UNKNOWN)
+        success = {"passed": PASSED, "failed": FAILED}.get(_vocabulary(data.get("success_status")), UNKNOWN)
 
     score = None if scaled is None else _clamp_percent(scaled * 100)
     return ScoResult(completion, success, score, _seconds(data.get("total_time"), data.get("session_time"), parse_iso_duration))

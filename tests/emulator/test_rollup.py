@@ -10,6 +10,8 @@ from scorm_cloud_emulator.rollup import (
     RegistrationRollup,
     ScoResult,
     apply_finish_defaults,
+    cmi_number,
+    cmi_shape_error,
     parse_cmi_timespan,
     parse_iso_duration,
     rollup,
@@ -251,3 +253,109 @@ def test_minimum_calls_course_completes_once_every_sco_was_finished():
     assert rollup(results).completion == COMPLETED
     assert rollup(results[:2] + [None]).completion == INCOMPLETE
     assert rollup(results).success == UNKNOWN
+
+
+# -- commit shape and odd values ---------------------------------------------------------------
+
+# What scorm-again 3.4.3 commits with dataCommitFormat "json" after content set a score, an interaction,
+# an objective, a preference and (2004) a comment: strings and objects only, arrays as objects keyed
+# "0", "1", ... (numbers the content passes to SetValue arrive as strings).
+SCORM_AGAIN_12 = {"cmi": {
+    "suspend_data": "x", "launch_data": "", "comments": "", "comments_from_lms": "",
+    "core": {"student_id": "l", "student_name": "D, J", "lesson_location": "", "credit": "credit",
+             "lesson_status": "passed", "entry": "ab-initio", "lesson_mode": "normal", "exit": "suspend",
+             "session_time": "00:01:00", "score": {"raw": "80", "min": "", "max": "100"}, "total_time": "00:01:00"},
+    "objectives": {"0": {"id": "o1", "status": "", "score": {"raw": "3", "min": "", "max": "100"}}},
+    "student_data": {"mastery_score": "80", "max_time_allowed": "", "time_limit_action": ""},
+    "student_preference": {"audio": "1", "language": "", "speed": "", "text": ""},
+    "interactions": {"0": {"id": "q1", "time": "", "type": "choice", "weighting": "1", "student_response": "",
+                           "result": "", "latency": "", "objectives": {"0": {"id": "o1"}},
+                           "correct_responses": {"0": {"pattern": "a"}}}},
+}}
+SCORM_AGAIN_2004 = {"cmi": {
+    "comments_from_learner": {"0": {"comment": "hi", "location": "", "timestamp": ""}}, "comments_from_lms": {},
+    "completion_status": "completed", "completion_threshold": "0.5", "credit": "credit", "entry": "ab-initio",
+    "exit": "normal",
+    "interactions": {"0": {"id": "q1", "type": "choice", "objectives": {"0": {"id": "o1"}}, "timestamp": "",
+                           "weighting": "", "learner_response": "a", "result": "", "latency": "", "description": "",
+                           "correct_responses": {}}},
+    "launch_data": "", "learner_id": "l", "learner_name": "D, J",
+    "learner_preference": {"audio_level": "2", "language": "", "delivery_speed": "1", "audio_captioning": "0"},
+    "location": "", "max_time_allowed": "", "mode": "normal",
+    "objectives": {"0": {"id": "o1", "success_status": "unknown", "completion_status": "unknown",
+                         "progress_measure": "", "description": "",
+                         "score": {"scaled": "0.5", "raw": "", "min": "", "max": ""}}},
+    "progress_measure": "0.6", "scaled_passing_score": "0.7",
+    "score": {"scaled": "0.9", "raw": "", "min": "", "max": ""}, "session_time": "PT1M", "success_status": "passed",
+    "suspend_data": "", "time_limit_action": "continue,no message", "total_time": "PT1M",
+}}
+
+
+@pytest.mark.parametrize("standard, payload", [
+    ("SCORM12", SCORM_AGAIN_12),
+    ("SCORM20043RDEDITION", SCORM_AGAIN_2004),
+    ("SCORM12", scorm12("passed", raw="80")),
+    ("SCORM20044THEDITION", scorm2004("completed", scaled="0.5")),
+    # scorm-again writes null for unset elements when it does not send the full CMI.
+    ("SCORM2004", {"cmi": {"score": {"scaled": "0.9", "raw": None}, "location": None}}),
+    ("SCORM12", {"cmi": {}}),
+])
+def test_real_commits_have_the_cmi_shape(standard, payload):
+    assert cmi_shape_error(standard, payload) is None
+
+
+@pytest.mark.parametrize("standard, payload, error", [
+    ("SCORM12", None, 'expected JSON {"cmi": {...}}'),
+    ("SCORM12", {"cmi": []}, 'expected JSON {"cmi": {...}}'),
+    ("SCORM12", {"cmi": {"core": "x"}}, "cmi.core must be an object, not a string"),
+    ("SCORM12", {"cmi": {"core": {"lesson_status": 5}}}, "cmi.core.lesson_status must be a string, not a number"),
+    ("SCORM12", {"cmi": {"core": {"total_time": 5}}}, "cmi.core.total_time must be a string, not a number"),
+    ("SCORM12", {"cmi": {"core": {"lesson_status": {"a": "b"}}}}, "cmi.core.lesson_status must be a string, not an object"),
+    ("SCORM12", {"cmi": {"core": {"score": "80"}}}, "cmi.core.score must be an object, not a string"),
+    ("SCORM12", {"cmi": {"core": {"score": {"raw": 80}}}}, "cmi.core.score.raw must be a string, not a number"),
+    ("SCORM12", {"cmi": {"student_data": "80"}}, "cmi.student_data must be an object, not a string"),
+    ("SCORM12", {"cmi": {"interactions": [{"id": "q1"}]}}, "cmi.interactions must be an object, not an array"),
+    ("SCORM12", {"cmi": {"interactions": {"0": {"id": True}}}}, "cmi.interactions.0.id must be a string, not a boolean"),
+    ("SCORM12", {"cmi": {"suspend_data": float("nan")}}, "cmi.suspend_data must be a string, not a number"),
+    ("SCORM2004", {"cmi": {"score": "x"}}, "cmi.score must be an object, not a string"),
+    ("SCORM2004", {"cmi": {"completion_status": [1]}}, "cmi.completion_status must be a string, not an array"),
+    ("SCORM2004", {"cmi": {"objectives": "o1"}}, "cmi.objectives must be an object, not a string"),
+    ("SCORM2004", {"cmi": {"interactions": None}}, "cmi.interactions must be an object, not null"),
+    ("SCORM2004", {"cmi": {"score": {"scaled": {}}}}, "cmi.score.scaled must be a string, not an object"),
+    ("SCORM2004", {"cmi": {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {}}}}}}}}}},
+     "cmi.a.b.c.d.e.f.g.h nests deeper than CMI data does"),
+])
+def test_commits_of_another_shape_are_named(standard, payload, error):
+    assert cmi_shape_error(standard, payload) == error
+
+
+@pytest.mark.parametrize("standard, cmi", [
+    ("SCORM12", {"core": "x"}),
+    ("SCORM12", {"core": {"lesson_status": 5, "score": "x", "total_time": 5, "credit": []}, "student_data": "x"}),
+    ("SCORM12", {"core": {"lesson_status": ["passed"], "score": {"raw": {}}, "session_time": {}}}),
+    ("SCORM2004", {"score": "x", "completion_status": [1], "success_status": {}, "total_time": 5,
+                   "progress_measure": [], "completion_threshold": True, "scaled_passing_score": "x"}),
+])
+def test_odd_stored_values_count_as_unset(standard, cmi):
+    # Data stored before commits were checked, or by another backend, must not fail the rollup.
+    assert sco_result(standard, {"cmi": cmi}) == ScoResult(INCOMPLETE, UNKNOWN, None, 0.0)
+
+
+def test_numbers_stored_by_another_runtime_still_count():
+    result = sco_result("SCORM12", {"cmi": {"core": {"lesson_status": "passed", "score": {"raw": 80, "max": 100}}}})
+    assert (result.completion, result.success, result.score) == (COMPLETED, PASSED, 80)
+    assert sco_result("SCORM2004", {"cmi": {"score": {"scaled": 0.5}}}).score == 50
+
+
+def test_finish_defaults_take_an_odd_core():
+    assert apply_finish_defaults("SCORM12", {"cmi": {"core": "x"}}) == {"cmi": {"core": {"lesson_status": "completed"}}}
+    finished = apply_finish_defaults("SCORM12", {"cmi": {"core": {"lesson_status": 5}}})
+    assert finished["cmi"]["core"]["lesson_status"] == "completed"
+
+
+@pytest.mark.parametrize("value, number", [
+    ("80", 80.0), (" 0.5 ", 0.5), (80, 80.0), (0.5, 0.5), ("", None), ("  ", None), (None, None), ("x", None),
+    ("nan", None), ("1e400", None), (10 ** 400, None), (True, None), ([1], None), ({}, None),
+])
+def test_cmi_number(value, number):
+    assert cmi_number(value) == number
