@@ -22,9 +22,11 @@ What it does
 * ``GET /player/<sid>/content/<path>`` serves the files of that course version's package only.
 * ``GET /player/<sid>/runtime/<sco>`` gives the SCO's launch data: the saved CMI with the LMS-owned
   elements set (learner, credit, entry, passing score; see :func:`launch_data`).
-  ``POST`` stores a commit ``{"cmi": {...}}``; a terminating commit (``?terminate=true``) first gets
-  the LMS's own finish rules (:func:`scorm_cloud_emulator.rollup.apply_finish_defaults`).
-  The backend persists it and rolls the registration up.
+  ``POST`` stores a commit ``{"cmi": {...}}``; one of another shape (an object where a status should
+  be, an array, a boolean; :func:`scorm_cloud_emulator.rollup.cmi_shape_error`) is refused with 400
+  and the reason. A terminating commit (``?terminate=true``) first gets the LMS's own finish rules
+  (:func:`scorm_cloud_emulator.rollup.apply_finish_defaults`). The backend persists it and rolls the
+  registration up.
 * ``GET /player/<sid>/exit`` ends the visit at ``redirectOnExitUrl``: an http(s) URL is a redirect;
   ``closer`` answers a page that closes the window, ``blank`` an empty page, ``message`` a
   "course complete" page. An empty or invalid value also shows that page: SCORM Cloud would use the
@@ -52,6 +54,8 @@ preview) run the content but store nothing.
 import html
 import json
 import mimetypes
+import re
+from decimal import Decimal
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +68,7 @@ from werkzeug.security import safe_join
 from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
-from .rollup import apply_finish_defaults, is_scorm2004
+from .rollup import apply_finish_defaults, cmi_number, cmi_shape_error, is_number, is_scorm2004
 
 ASSETS_DIR = Path(__file__).resolve().parent / "player"
 RUNTIME_FILE = "vendor/scorm-again.min.js"
@@ -175,9 +179,9 @@ class PlayerBackend(Protocol):
 
 def entry_value(saved: Optional[dict], scorm2004: bool) -> str:
     """``cmi.entry`` / ``cmi.core.entry`` for a new session of a SCO with that saved data."""
-    if not saved or not isinstance(saved.get("cmi"), dict):
+    if not isinstance(saved, dict) or not isinstance(saved.get("cmi"), dict):
         return "ab-initio"
-    data = saved["cmi"] if scorm2004 else (saved["cmi"].get("core") or {})
+    data = saved["cmi"] if scorm2004 else _object(saved["cmi"].get("core"))
     return "resume" if data.get("exit") == "suspend" else ""
 
 
@@ -188,7 +192,10 @@ def launch_data(session: PlayerSession, sco, saved: Optional[dict]) -> dict:
     passing score and completion threshold, 1.2 mastery score). From the saved data, status, score
     and total time always carry over, so the content sees its earlier result. Location and suspend data carry over
     only when the last session ended in ``suspend``: otherwise a new attempt starts, at the beginning.
-    Write-only elements (exit, session_time) are never handed back.
+    Write-only elements (exit, session_time) are never handed back. Only valid CMI strings go back:
+    scorm-again's loadFromJSON stops at the first value it refuses, so one odd saved value (stored
+    before commits were checked, or by another backend) would lose the rest. A saved number goes
+    back as its CMI string; anything else that is not valid for its element is left out.
     """
     saved_cmi = saved.get("cmi") if isinstance(saved, dict) and isinstance(saved.get("cmi"), dict) else {}
     entry = entry_value(saved, session.scorm2004)
@@ -202,23 +209,18 @@ def launch_data(session: PlayerSession, sco, saved: Optional[dict]) -> dict:
             "mode": "normal",
             "entry": entry,
         }
-        for name in ("completion_status", "success_status", "progress_measure", "total_time"):
-            if saved_cmi.get(name):
-                cmi[name] = saved_cmi[name]
-        score = {k: v for k, v in (saved_cmi.get("score") or {}).items() if k in ("scaled", "raw", "min", "max") and v != ""}
+        carried = ("completion_status", "success_status", "progress_measure", "total_time")
+        cmi.update(_cmi_strings(saved_cmi, carried + (("location", "suspend_data") if resume else ()), True))
+        score = _cmi_strings(_object(saved_cmi.get("score")), ("scaled", "raw", "min", "max"), True)
         if score:
             cmi["score"] = score
-        if resume:
-            for name in ("location", "suspend_data"):
-                if saved_cmi.get(name):
-                    cmi[name] = saved_cmi[name]
         if getattr(sco, "scaled_passing_score", None) is not None:
             cmi["scaled_passing_score"] = _decimal(sco.scaled_passing_score)
         if getattr(sco, "completion_threshold", None) is not None:
             cmi["completion_threshold"] = _decimal(sco.completion_threshold)
         return {"cmi": cmi}
 
-    saved_core = saved_cmi.get("core") or {}
+    saved_core = _object(saved_cmi.get("core"))
     core = {
         "student_id": session.learner_id,
         "student_name": session.learner_name,
@@ -226,10 +228,8 @@ def launch_data(session: PlayerSession, sco, saved: Optional[dict]) -> dict:
         "lesson_mode": "normal",
         "entry": entry,
     }
-    for name in ("lesson_status", "total_time"):
-        if saved_core.get(name):
-            core[name] = saved_core[name]
-    score = {k: v for k, v in (saved_core.get("score") or {}).items() if k in ("raw", "min", "max") and v != ""}
+    core.update(_cmi_strings(saved_core, ("lesson_status", "total_time") + (("lesson_location",) if resume else ()), False))
+    score = _cmi_strings(_object(saved_core.get("score")), ("raw", "min", "max"), False)
     if score:
         core["score"] = score
     cmi = {"core": core}
@@ -237,10 +237,7 @@ def launch_data(session: PlayerSession, sco, saved: Optional[dict]) -> dict:
         # adlcp:masteryscore (kept scaled, 0..1) is handed to 1.2 content as a 0..100 score.
         cmi["student_data"] = {"mastery_score": _decimal(sco.scaled_passing_score * 100)}
     if resume:
-        if saved_core.get("lesson_location"):
-            core["lesson_location"] = saved_core["lesson_location"]
-        if saved_cmi.get("suspend_data"):
-            cmi["suspend_data"] = saved_cmi["suspend_data"]
+        cmi.update(_cmi_strings(saved_cmi, ("suspend_data",), False))
     return {"cmi": cmi}
 
 
@@ -261,7 +258,48 @@ def exit_target(redirect_on_exit_url: str) -> tuple:
 
 
 def _decimal(number):
-    return format(float(number), "g")
+    """A number as a CMI decimal string: 12 significant digits (so 0.7 * 100 is "70"), no exponent."""
+    return format(Decimal(format(float(number), ".12g")).normalize(), "f")
+
+
+def _object(value):
+    return value if isinstance(value, dict) else {}
+
+
+# What scorm-again 3.4.3 accepts for the elements launch_data hands back (its regexes and ranges);
+# an element not listed takes any string.
+_DECIMAL_12, _DECIMAL_2004 = r"-?[0-9]{0,10}(\.[0-9]*)?", r"-?[0-9]{1,10}(\.[0-9]{1,18})?"
+_VALID = {
+    "lesson_status": (r"passed|completed|failed|incomplete|browsed|not attempted", None),
+    "completion_status": (r"completed|incomplete|not attempted|unknown", None),
+    "success_status": (r"passed|failed|unknown", None),
+    "progress_measure": (_DECIMAL_2004, (0, 1)),
+    "scaled": (_DECIMAL_2004, (-1, 1)),
+}
+_VALID_12 = {**_VALID, "total_time": (r"[0-9]+:[0-9]{2}:[0-9]{2}(\.\d{1,2})?", None),
+             **{name: (_DECIMAL_12, (0, 100)) for name in ("raw", "min", "max")}}
+_VALID_2004 = {**_VALID, **{name: (_DECIMAL_2004, None) for name in ("raw", "min", "max")},
+               "total_time": (r"P(?:([.,\d]+)Y)?(?:([.,\d]+)M)?(?:([.,\d]+)W)?(?:([.,\d]+)D)?"
+                              r"(?:T?(?:([.,\d]+)H)?(?:([.,\d]+)M)?(?:(\d+(?:\.\d{1,2})?)S)?)?", None)}
+
+
+def _cmi_strings(saved, names, scorm2004):
+    """The named elements of saved data that have a valid value, as CMI strings."""
+    valid = _VALID_2004 if scorm2004 else _VALID_12
+    strings = {}
+    for name in names:
+        value = saved.get(name)
+        if is_number(value):
+            value = _decimal(value)
+        if not isinstance(value, str) or not value:
+            continue
+        pattern, bounds = valid.get(name, (None, None))
+        if pattern and not re.fullmatch(pattern, value):
+            continue
+        if bounds and not (cmi_number(value) is not None and bounds[0] <= cmi_number(value) <= bounds[1]):
+            continue
+        strings[name] = value
+    return strings
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,10 +446,12 @@ class Player:
             return self._json({"result": "false", "errorCode": 101, "errorMessage": "commit too large"}, 413)
         try:
             commit = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             commit = None
-        if not isinstance(commit, dict) or not isinstance(commit.get("cmi"), dict):
-            return self._json({"result": "false", "errorCode": 101, "errorMessage": 'expected JSON {"cmi": {...}}'}, 400)
+        # Refused before anything is stored or rolled up, with the reason for the content's log.
+        error = cmi_shape_error(session.learning_standard, commit)
+        if error:
+            return self._json({"result": "false", "errorCode": 101, "errorMessage": error}, 400)
         # Only the CMI is stored: anything else scorm-again may add to the payload is not runtime data.
         commit = {"cmi": commit["cmi"]}
         if request.args.get("terminate") == "true":

@@ -22,6 +22,8 @@ from scorm_cloud_emulator.player import (
     launch_data,
 )
 
+from .test_rollup import SCORM_AGAIN_12, SCORM_AGAIN_2004
+
 GOLF_12 = "golf_RuntimeBasicCalls_SCORM12.zip"
 GOLF_2004 = "golf_RuntimeBasicCalls_SCORM20043rdEdition.zip"
 GOLF_MINIMUM = "golf_RuntimeMinimumCalls_SCORM12.zip"
@@ -361,6 +363,44 @@ def test_malformed_commits_are_refused(client, backend, scorm_packages, tmp_path
     assert backend.commits == []
 
 
+@pytest.mark.parametrize("terminate", ["", "?terminate=true"])
+@pytest.mark.parametrize("name, cmi, error", [
+    (GOLF_12, {"core": "x"}, "cmi.core must be an object, not a string"),
+    (GOLF_12, {"core": {"lesson_status": 5}}, "cmi.core.lesson_status must be a string, not a number"),
+    (GOLF_12, {"core": {"total_time": 5}}, "cmi.core.total_time must be a string, not a number"),
+    (GOLF_12, {"core": {"score": {"raw": ["80"]}}}, "cmi.core.score.raw must be a string, not an array"),
+    (GOLF_12, {"interactions": [{"id": "q1"}]}, "cmi.interactions must be an object, not an array"),
+    (GOLF_2004, {"score": "x"}, "cmi.score must be an object, not a string"),
+    (GOLF_2004, {"completion_status": [1]}, "cmi.completion_status must be a string, not an array"),
+    (GOLF_2004, {"objectives": "x"}, "cmi.objectives must be an object, not a string"),
+    (GOLF_2004, {"interactions": {"0": {"id": False}}}, "cmi.interactions.0.id must be a string, not a boolean"),
+])
+def test_commits_that_are_not_cmi_are_refused_with_the_reason(client, backend, scorm_packages, tmp_path, terminate,
+                                                              name, cmi, error):
+    session = open_package(scorm_packages, tmp_path, name)
+    base = launch(client, backend, session)
+    response = client.post(base + f"runtime/{session.scos[0].identifier}{terminate}", json={"cmi": cmi})
+    assert response.status_code == 400
+    assert response.json == {"result": "false", "errorCode": 101, "errorMessage": error}
+    assert backend.commits == []
+
+
+def test_deeply_nested_json_is_refused(client, backend, scorm_packages, tmp_path):
+    base = launch(client, backend, open_package(scorm_packages, tmp_path, GOLF_12))
+    nested = b'{"cmi": ' + b"[" * 100000 + b"]" * 100000 + b"}"
+    assert client.post(base + "runtime/item_1", data=nested, content_type="application/json").status_code == 400
+    assert backend.commits == []
+
+
+@pytest.mark.parametrize("name, commit", [(GOLF_12, SCORM_AGAIN_12), (GOLF_2004, SCORM_AGAIN_2004)])
+def test_scorm_again_commits_are_stored_as_sent(client, backend, scorm_packages, tmp_path, name, commit):
+    session = open_package(scorm_packages, tmp_path, name)
+    sco_id = session.scos[0].identifier
+    base = launch(client, backend, session)
+    assert client.post(base + f"runtime/{sco_id}", json=commit).json == {"result": "true", "errorCode": 0}
+    assert backend.runtime[("reg-1", 0, sco_id)] == commit
+
+
 def test_oversized_commit_is_refused(client, backend, scorm_packages, tmp_path):
     base = launch(client, backend, open_package(scorm_packages, tmp_path, GOLF_12))
     huge = json.dumps({"cmi": {"suspend_data": "x" * (5 * 1024 * 1024)}})
@@ -424,6 +464,49 @@ def test_entry_value():
     assert entry_value({"cmi": {"core": {"exit": "logout"}}}, False) == ""
     assert entry_value({"cmi": {"exit": "suspend"}}, True) == "resume"
     assert entry_value({"cmi": {"exit": "normal"}}, True) == ""
+
+
+@pytest.mark.parametrize("saved", [
+    "x", {"cmi": []}, {"cmi": {"core": "x"}}, {"cmi": {"core": {"exit": ["suspend"]}}}, {"cmi": {"exit": {}}},
+])
+def test_entry_value_of_odd_saved_data(saved):
+    assert entry_value(saved, False) in ("ab-initio", "")
+    assert entry_value(saved, True) in ("ab-initio", "")
+
+
+def test_launch_data_hands_back_only_strings_from_odd_saved_data():
+    # Stored before commits were checked, or by another backend: what is not a string is left out,
+    # a number goes back as its CMI string (scorm-again loads strings only).
+    sco = Activity("item_1", "Quiz", "SCO", href="quiz.html")
+    scorm12 = PlayerSession("s", "r", 0, "C", "SCORM12", Path("."), sco, [sco])
+    odd_core = {"cmi": {"core": "x", "suspend_data": 5}}
+    assert launch_data(scorm12, sco, odd_core)["cmi"]["core"]["entry"] == ""
+    saved = {"cmi": {"suspend_data": ["x"], "core": {
+        "exit": "suspend", "lesson_status": {"a": "b"}, "total_time": 5, "lesson_location": 7,
+        "score": {"raw": 80, "min": None, "max": 100.0}}}}
+    core = launch_data(scorm12, sco, saved)["cmi"]["core"]
+    assert core["score"] == {"raw": "80", "max": "100"}
+    assert core["lesson_location"] == "7"
+    assert "lesson_status" not in core and "total_time" not in core
+    assert "suspend_data" not in launch_data(scorm12, sco, saved)["cmi"]
+    assert "score" not in launch_data(scorm12, sco, {"cmi": {"core": {"score": "x"}}})["cmi"]["core"]
+    # Strings scorm-again would refuse to load (it stops loading at the first one) stay behind too.
+    saved = {"cmi": {"core": {"lesson_status": "bogus", "total_time": "5", "score": {"raw": "150", "min": ".", "max": "100"}}}}
+    core = launch_data(scorm12, sco, saved)["cmi"]["core"]
+    assert "lesson_status" not in core and "total_time" not in core
+    assert core["score"] == {"max": "100"}
+
+    scorm2004 = PlayerSession("s", "r", 0, "C", "SCORM20044THEDITION", Path("."), sco, [sco])
+    saved = {"cmi": {"score": "x", "completion_status": [1], "success_status": "passed", "progress_measure": 0.5}}
+    cmi = launch_data(scorm2004, sco, saved)["cmi"]
+    assert (cmi["success_status"], cmi["progress_measure"]) == ("passed", "0.5")
+    assert "score" not in cmi and "completion_status" not in cmi
+    assert launch_data(scorm2004, sco, {"cmi": {"score": {"scaled": 0.25, "raw": {}}}})["cmi"]["score"] == {"scaled": "0.25"}
+    saved = {"cmi": {"completion_status": "done", "success_status": "passed", "total_time": "00:01:00",
+                     "progress_measure": "2", "score": {"scaled": "-0.5", "raw": "x"}}}
+    cmi = launch_data(scorm2004, sco, saved)["cmi"]
+    assert "completion_status" not in cmi and "total_time" not in cmi and "progress_measure" not in cmi
+    assert (cmi["success_status"], cmi["score"]) == ("passed", {"scaled": "-0.5"})
 
 
 def test_launch_data_sets_the_scaled_passing_score_from_the_manifest():
