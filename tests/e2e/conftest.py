@@ -35,26 +35,30 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, request):
-    """A fresh browser context per test; dialogs are accepted, as a learner would, and recorded."""
-    context = browser.new_context(viewport={"width": 1200, "height": 850})
-    context.set_default_timeout(20_000)
+def new_page(context, shot_prefix):
+    """A page whose dialogs are accepted, as a learner would, and recorded in page.dialogs."""
     page = context.new_page()
     page.dialogs = []
 
     def accept(dialog):
-        # Golf content asks "resume where you left off?": yes.
+        # Golf content asks "resume where you left off?" and "save your progress?": yes.
         page.dialogs.append(dialog.message)
         dialog.accept()
 
     page.on("dialog", accept)
-    page.shot_prefix = request.node.name
-    yield page
+    page.shot_prefix = shot_prefix
+    return page
+
+
+@pytest.fixture
+def page(browser, request):
+    """A page in a fresh browser context per test; on failure, every open page is kept as a screenshot."""
+    context = browser.new_context(viewport={"width": 1200, "height": 850})
+    context.set_default_timeout(20_000)
+    yield new_page(context, request.node.name)
     report = getattr(request.node, "call_report", None)
     if report is not None and report.failed:
         for number, open_page in enumerate(context.pages):
-            open_page.shot_prefix = page.shot_prefix
             shot(open_page, f"failed-{number}")
     context.close()
 

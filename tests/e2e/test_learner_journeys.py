@@ -11,7 +11,7 @@ import pytest
 
 from . import golf
 from .browser import BROWSER_MARKS, shot, wait_for
-from .conftest import EMPTY_SCENARIO
+from .conftest import EMPTY_SCENARIO, new_page
 from .learner import Unit, launch, open_unit, wait_for_postback
 
 pytestmark = BROWSER_MARKS
@@ -119,17 +119,30 @@ def test_closing_the_tab_after_the_quiz_still_grades_the_learner(demo, unit, lin
     # Nobody came back through the return handler: only a postback can have told the block.
     assert_graded_by_postback(demo, unit, student, registration_id, "COMPLETED", "PASSED", score)
 
-    again = page.context.new_page()
+    again = new_page(page.context, page.shot_prefix)
     again.goto(unit.url(student))
     expect(again.locator(".scorm-cloud-student [data-field=status]")).to_have_text("Completed, passed")
     expect(again.locator(".scorm-cloud-student [data-field=score]")).to_have_text(f"{score}%")
-    again.shot_prefix = page.shot_prefix
     shot(again, "2-next-view")
 
 
-def test_a_second_launch_resumes_where_the_learner_left(demo, unit, link, page):
+def leave_by_exit(page, unit, student):
+    golf.exit_course(page)  # the content asks "save your progress to resume later?": yes
+    page.wait_for_url(unit.url(student))
+    assert "Would you like to save your progress to resume later?" in page.dialogs
+    return page
+
+
+def leave_by_closing_the_tab(page, unit, student):
+    context = page.context
+    page.close(run_before_unload=True)
+    return new_page(context, page.shot_prefix)
+
+
+@pytest.mark.parametrize("leave", [leave_by_exit, leave_by_closing_the_tab], ids=["exit", "tab-closed"])
+def test_a_second_launch_resumes_where_the_learner_left(demo, unit, link, page, leave):
     link(golf.GOLF_12)
-    student = "resumer"
+    student = f"resumer_{leave.__name__}"
     block, registration_id = open_unit(page, unit, student)
     launch(page, block)
     golf.launch_page(page).locator("#butNext").wait_for()
@@ -137,14 +150,16 @@ def test_a_second_launch_resumes_where_the_learner_left(demo, unit, link, page):
     wait_for(lambda: golf.current_page_index(page) == 4, page)
     expect(golf.content(page).locator("h1")).to_have_text("The Rules of Golf")
     shot(page, "1-page-5")
-    golf.exit_course(page)  # the content asks "save your progress to resume later?": yes
-    page.wait_for_url(unit.url(student))
-    assert "Would you like to save your progress to resume later?" in page.dialogs
+    page = leave(page, unit, student)
 
-    expect(block.locator("[data-field=status]")).to_have_text("In progress")
+    # The suspended attempt reaches the block by postback, whichever way the learner left.
     wait_for_postback(demo, registration_id, "INCOMPLETE")
-    shot(page, "2-back-on-the-unit")
+    assert unit.progress(student)["completion"] == "INCOMPLETE"
+    page.goto(unit.url(student))
+    block = page.locator(".scorm-cloud-student")
+    expect(block.locator("[data-field=status]")).to_have_text("In progress")
     expect(block.locator("button.scorm-cloud-launch")).to_have_text("Resume")
+    shot(page, "2-next-view")
     launch(page, block)
     wait_for(lambda: "Would you like to resume from where you previously left off?" in page.dialogs, page)
     # The content got its bookmark back and shows the page the learner left, not the first one.
