@@ -29,7 +29,7 @@ from .client import (
     DEFAULT_BASE_URL, AuthenticationFailed, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError,
     Unavailable,
 )
-from .postback import PostbackError, postback_password, read_postback, verify_postback
+from .postback import PostbackError, postback_password, postback_url, read_postback, verify_postback
 from .progress import Progress, merge
 
 log = logging.getLogger(__name__)
@@ -395,10 +395,21 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         return registration_id
 
     def _postback_settings(self, registration_id, request):
-        base = self._config().get("POSTBACK_BASE_URL") or request.host_url
-        url = compat.third_party_handler_url(self, "postback", base_url=base)
+        url = compat.third_party_handler_url(self, "postback", base_url=request.host_url)
         if url is None:
+            # Created anyway: the learner can still take the course, and their progress still lands
+            # through the refresh on return and staff reconcile. Refusing would lock learners out
+            # for a site setting only an administrator can fix; the error tells the administrator.
+            log.error("No postback URL for %s on this platform: SCORM Cloud will not post results for %s.",
+                      self.scope_ids.usage_id, registration_id)
             return None
+        try:
+            url = postback_url(url, self._config().get("POSTBACK_BASE_URL"))
+        except ValueError as error:
+            log.error("Ignoring XBLOCK_SETTINGS %s; postbacks go to %s", error, url)
+        if urlsplit(url).scheme != "https":
+            log.warning("The postback URL %s is plain http: if the site redirects to https, SCORM Cloud counts "
+                        "the redirect as delivered and results are lost. Set POSTBACK_BASE_URL.", url)
         return PostBack(url=url, user_name=registration_id,
                         password=postback_password(self._postback_secret(), registration_id))
 

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 JSON_CONTENT_TYPE = "application/json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -35,6 +36,23 @@ def postback_password(secret, registration_id):
         # An empty key would make every password computable by anyone.
         raise ValueError("the postback secret must not be empty")
     return hmac.new(secret.encode("utf-8"), registration_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def postback_url(handler_url, base_url=None):
+    """The URL SCORM Cloud posts to: the handler URL, moved onto ``base_url`` when one is configured.
+
+    The LMS builds third-party handler URLs on ``SITE_NAME`` with ``https`` only when ``HTTPS`` is
+    "on"; a site that redirects http to https there loses every postback (SCORM Cloud counts a 3xx
+    as delivered). ``base_url`` gives the scheme, host and any path prefix; the handler's path and
+    query are kept. Raises ValueError for a ``base_url`` that is not an http(s) URL.
+    """
+    if not base_url:
+        return handler_url
+    base = urlsplit(base_url) if isinstance(base_url, str) else None
+    if base is None or base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
+        raise ValueError(f"POSTBACK_BASE_URL {base_url!r} is not an http(s) URL such as https://lms.example.com")
+    handler = urlsplit(handler_url)
+    return urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + handler.path, handler.query, ""))
 
 
 @dataclass(frozen=True)

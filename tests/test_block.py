@@ -22,6 +22,8 @@ from tests.block_harness import (  # noqa: E402 (after the assert rewrite is reg
     registration_of, replay, set_progress_and_replay,
 )
 
+from tests.openedx import BlockRuntime, OpenEdxTestRuntime  # noqa: E402
+
 pytest_plugins = ["tests.block_harness"]   # the fixtures: rt, alice, unit, cloud, receiver, ...
 
 # --- Learner views -----------------------------------------------------------------------------------
@@ -190,6 +192,54 @@ def test_the_emulator_posts_to_the_absolute_noauth_handler(rt, unit, alice, emul
     posted = delivered_postbacks(emulator, receiver)[-1]
     assert posted["path"] == f"/courses/{COURSE_KEY}/xblock/{unit}/handler_noauth/postback"
     assert posted["headers"]["Authorization"].startswith("Basic ")
+
+
+def test_postback_base_url_replaces_the_lms_scheme_and_host(emulator, receiver, golf_course, caplog):
+    # The LMS builds http://SITE_NAME/... (HTTPS is not "on"); the operator knows where it is reachable.
+    rt = OpenEdxTestRuntime(xblock_settings={"ScormCloudXBlock": {
+        "APP_ID": "test-app", "SECRET_KEY": "test-secret", "BASE_URL": emulator.api_url,
+        "POSTBACK_SECRET": POSTBACK_SECRET, "ID_PREFIX": PREFIX,
+        "POSTBACK_BASE_URL": f"http://{receiver.site_name}"}}, site_name="lms.invalid", https=False)
+    alice = rt.add_user("alice")
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    with caplog.at_level("WARNING", logger="scorm_cloud_xblock.block"):
+        register(rt, unit, alice)
+    assert "plain http" in caplog.text
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED")
+    posted = delivered_postbacks(emulator, receiver)[-1]
+    assert posted["path"] == f"/courses/{COURSE_KEY}/xblock/{unit}/handler_noauth/postback"
+    assert replay(rt, unit, posted).status_code == 200
+
+
+def test_a_bad_postback_base_url_is_logged_and_the_lms_url_kept(emulator, receiver, golf_course, caplog):
+    rt = make_runtime(emulator, receiver, POSTBACK_BASE_URL="lms.example.com")
+    alice = rt.add_user("alice")
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    with caplog.at_level("ERROR", logger="scorm_cloud_xblock.block"):
+        register(rt, unit, alice)
+    assert "POSTBACK_BASE_URL" in caplog.text
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED")
+    assert delivered_postbacks(emulator, receiver)
+
+
+def test_without_a_postback_url_the_registration_is_created_and_the_error_logged(rt, unit, alice, emulator,
+                                                                                 receiver, monkeypatch, caplog):
+    # Where the platform cannot build third-party handler URLs (Studio raises NotImplementedError).
+    platform_url = BlockRuntime.handler_url
+
+    def no_third_party(self, block, handler_name, suffix="", query="", thirdparty=False):
+        if thirdparty:
+            raise NotImplementedError("no third-party handler URLs here")
+        return platform_url(self, block, handler_name, suffix, query)
+
+    monkeypatch.setattr(BlockRuntime, "handler_url", no_third_party)
+    with caplog.at_level("ERROR", logger="scorm_cloud_xblock.block"):
+        register(rt, unit, alice)
+    assert "will not post results" in caplog.text
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED")
+    assert delivered_postbacks(emulator, receiver) == []
+    # The refresh on return still brings the result in.
+    assert rt.handle(unit, "progress", user=alice, json={"refresh": True}).json_body["completion"] == "COMPLETED"
 
 
 @pytest.mark.parametrize("authorization, status", [

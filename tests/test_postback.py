@@ -12,6 +12,7 @@ from scorm_cloud_xblock.postback import (
     PostbackError,
     PostbackRequest,
     postback_password,
+    postback_url,
     read_postback,
     verify_postback,
 )
@@ -274,3 +275,23 @@ def test_verify_never_checks_against_an_empty_secret():
 def test_postback_error_carries_status_and_message():
     error = PostbackError(403, "nope")
     assert (error.status, error.message, str(error)) == (403, "nope", "nope")
+
+
+HANDLER = "http://lms.example.com/courses/c/xblock/b/handler_noauth/postback"
+
+
+@pytest.mark.parametrize("base, expected", [
+    (None, HANDLER),
+    ("", HANDLER),
+    ("https://lms.example.com", "https://lms.example.com/courses/c/xblock/b/handler_noauth/postback"),
+    ("https://proxy.example.com:8443/", "https://proxy.example.com:8443/courses/c/xblock/b/handler_noauth/postback"),
+    ("https://example.com/lms", "https://example.com/lms/courses/c/xblock/b/handler_noauth/postback"),
+])
+def test_postback_url_moves_the_handler_path_onto_the_configured_base(base, expected):
+    assert postback_url(HANDLER, base) == expected
+
+
+@pytest.mark.parametrize("base", ["lms.example.com", "ftp://lms.example.com", "https://", "https://x?y=1", 5])
+def test_postback_url_refuses_a_base_that_is_not_an_http_url(base):
+    with pytest.raises(ValueError):
+        postback_url(HANDLER, base)
