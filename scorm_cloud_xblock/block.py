@@ -538,11 +538,22 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
         if ref.usage_hash != ids.usage_key_hash(str(self.scope_ids.usage_id)):
             return _json_response({"error": "The registration belongs to another component."}, status=404)
-        if compat.anonymous_user_id(self) != ref.anonymous_user_id:
-            user = compat.user_by_anonymous_id(self, ref.anonymous_user_id)
-            if user is None:
-                return _json_response({"error": "Unknown learner."}, status=404)
-            compat.rebind_to_user(self, user)
+        bound_id = compat.anonymous_user_id(self)
+        if bound_id != ref.anonymous_user_id:
+            if bound_id is not None:
+                # A browser carrying someone else's LMS session (SCORM Cloud sends none): the
+                # platform can rebind only a block bound to AnonymousUser, and this is not their grade.
+                return _json_response({"error": "This postback is not about the signed-in user."}, status=403)
+            try:
+                user = compat.user_by_anonymous_id(self, ref.anonymous_user_id)
+                if user is None:
+                    return _json_response({"error": "Unknown learner."}, status=404)
+                compat.rebind_to_user(self, user)
+            except compat.PlatformError as error:
+                # 503 makes SCORM Cloud retry, which may succeed once the platform is fixed.
+                log.error("Cannot take the postback for %s: %s", registration_id, error)
+                return _json_response({"error": "This site cannot take SCORM Cloud results right now."},
+                                      status=503)
             # The anonymous-id lookup is global; make sure the id belongs to this course's learner.
             if compat.anonymous_user_id(self) != ref.anonymous_user_id:
                 return _json_response({"error": "Unknown learner."}, status=404)

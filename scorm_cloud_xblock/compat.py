@@ -77,7 +77,11 @@ def rebind_to_user(block, real_user):
     service = block.runtime.service(block, "rebind_user")
     if service is None:
         raise PlatformError("This platform has no rebind_user service.")
-    service.rebind_noauth_module_to_user(block, real_user)
+    try:
+        service.rebind_noauth_module_to_user(block, real_user)
+    except Exception as error:  # pylint: disable=broad-except
+        # The LMS raises RebindUserServiceError (block bound to a signed-in user), which only it can import.
+        raise PlatformError(f"Cannot rebind to the learner: {error}") from error
 
 
 def load_block_for_learner(block, user):

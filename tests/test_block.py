@@ -22,7 +22,8 @@ from tests.block_harness import (  # noqa: E402 (after the assert rewrite is reg
     registration_of, replay, set_progress_and_replay,
 )
 
-from tests.openedx import BlockRuntime, OpenEdxTestRuntime  # noqa: E402
+from tests.openedx import BlockRuntime, OpenEdxTestRuntime, RebindUserServiceError  # noqa: E402
+from tests.openedx.services import DjangoUserService, RebindUserService  # noqa: E402
 
 pytest_plugins = ["tests.block_harness"]   # the fixtures: rt, alice, unit, cloud, receiver, ...
 
@@ -183,6 +184,44 @@ def test_postback_rebinds_merges_and_publishes_grade_and_completion(rt, unit, al
     assert (grade.weighted_earned, grade.weighted_possible) == (8.0, 10.0)
     assert rt.completions[(alice.id, unit)] == 1.0
     assert rt.user_state(alice, unit)["learner_progress"]["score"] == 80
+
+
+def test_a_postback_carrying_another_users_session_is_refused_not_a_500(rt, unit, alice, emulator, receiver):
+    # The noauth view binds the block to request.user: a browser with an LMS session sends one.
+    register(rt, unit, alice)
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED",
+                                score={"scaled": 80})
+    posted = delivered_postbacks(emulator, receiver)[-1]
+    headers = {name: value for name, value in posted["headers"].items()
+               if name.lower() in ("content-type", "authorization")}
+    bob = rt.add_user("bob")
+    response = rt.handle_noauth(unit, "postback", body=posted["body"], headers=headers, session_user=bob)
+    assert response.status_code == 403
+    assert rt.handler_errors == [] and rt.grades == {}
+    # The learner's own session is no obstacle: nothing to rebind.
+    response = rt.handle_noauth(unit, "postback", body=posted["body"], headers=headers, session_user=alice)
+    assert response.status_code == 200, response.body
+    assert rt.grades[(alice.id, unit)].weighted_earned == 8.0
+
+
+@pytest.mark.parametrize("broken", ["lookup", "rebind"])
+def test_a_platform_that_cannot_rebind_answers_503_so_scorm_cloud_retries(rt, unit, alice, emulator, receiver,
+                                                                           monkeypatch, broken):
+    register(rt, unit, alice)
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED")
+    posted = delivered_postbacks(emulator, receiver)[-1]
+    if broken == "lookup":
+        monkeypatch.delattr(DjangoUserService, "get_user_by_anonymous_id")
+    else:
+        def refuse(self, block, real_user):
+            raise RebindUserServiceError("rebind_noauth_module_to_user can only be called from a module bound "
+                                         "to an anonymous user")
+        monkeypatch.setattr(RebindUserService, "rebind_noauth_module_to_user", refuse)
+    response = replay(rt, unit, posted)
+    assert response.status_code == 503
+    assert rt.handler_errors == [] and rt.grades == {}
+    monkeypatch.undo()
+    assert replay(rt, unit, posted).status_code == 200
 
 
 def test_the_emulator_posts_to_the_absolute_noauth_handler(rt, unit, alice, emulator, receiver):
