@@ -186,3 +186,35 @@ def test_a_body_that_is_not_a_json_object_is_a_400(rt, unit, alice, handler):
     response = rt.handle(unit, handler, user=alice, body=b"[1, 2]", headers={"Content-Type": "application/json"})
     assert response.status_code == 400, (handler, response.status_code)
     assert rt.handler_errors == []
+
+
+# --- Missing site settings -----------------------------------------------------------------------
+
+
+def test_return_without_postback_secret_goes_to_the_unit_without_refresh(rt, unit, alice, emulator):
+    register(rt, unit, alice)
+    rt.handle(unit, "launch", user=alice, json={"return_url": "/courses/x/unit"})
+    del rt.xblock_settings["ScormCloudXBlock"]["POSTBACK_SECRET"]
+    emulator.admin.reset_stats()
+    response = rt.handle(unit, "return", user=alice, method="GET", query={"next": "/courses/x/unit", "sig": "0"})
+    assert response.status_code == 302
+    assert response.location == f"/courses/{COURSE_KEY}/jump_to/{unit}"
+    assert emulator.admin.stats()["calls"] == {}
+    assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("missing", ["APP_ID", "SECRET_KEY"])
+def test_delete_learner_state_works_without_scorm_cloud_credentials(rt, unit, alice, emulator, receiver,
+                                                                    missing, caplog):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    emulator.admin.set_progress(registration_id, registrationCompletion="COMPLETED", score={"scaled": 70})
+    assert rt.handle(unit, "progress", user=alice, json={"refresh": True}).status_code == 200
+    assert rt.gradebook[(alice.id, unit)] == (7.0, 10.0)
+    del rt.xblock_settings["ScormCloudXBlock"][missing]
+    staff = rt.add_user("staff", is_staff=True)
+    with caplog.at_level("ERROR", logger="scorm_cloud_xblock.block"):
+        rt.delete_student_state(unit, alice, requesting_user=staff)
+    assert "reset" in caplog.text and registration_id in caplog.text
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+    assert rt.user_state(alice, unit) == {}
