@@ -6,6 +6,7 @@ The class is wiring. The rules live in plain modules: `ids` (course and registra
 SCORM Cloud is reached only through `client`, and the platform only through `compat`.
 """
 import functools
+import hashlib
 import json
 import html
 import logging
@@ -41,6 +42,8 @@ WORKBENCH_COURSE_ID = "scorm-cloud-demo"
 DEFAULT_ID_PREFIX = "openedx"
 # requests' (connect, read) timeout for SCORM Cloud calls, unless XBLOCK_SETTINGS sets TIMEOUT.
 DEFAULT_TIMEOUT = (5.0, 30.0)
+# How often the client retries a safe call that failed.
+CLIENT_RETRIES = 3
 
 LAUNCH_MODES = (("same_window", "Same window"), ("new_window", "New window"), ("embedded", "Embedded in the page"))
 REGISTER_ON = (("first_view", "When the learner first views the unit"),
@@ -74,7 +77,7 @@ def _render(template_path, **values):
 @functools.lru_cache(maxsize=16)
 def _client_for(app_id, secret_key, base_url, timeout):
     # One client, hence one pooled requests.Session, per configured SCORM Cloud app.
-    return ScormCloudClient(app_id, secret_key, base_url=base_url, timeout=timeout)
+    return ScormCloudClient(app_id, secret_key, base_url=base_url, timeout=timeout, retries=CLIENT_RETRIES)
 
 
 def client_timeout(value):
@@ -218,6 +221,18 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if not secret:
             raise JsonHandlerError(503, "SCORM Cloud is not configured on this site (POSTBACK_SECRET is missing).")
         return secret
+
+    def _progress_lock(self, registration_id):
+        """
+        The lock on one learner's record, held from loading it to saving it.
+
+        Postbacks, the refresh and staff reconcile each merge into the state they loaded and save it;
+        without the lock, an older record or grade could be saved last. It outlives the slowest
+        SCORM Cloud call (every attempt timing out), so it only expires when its holder died.
+        """
+        connect, read = client_timeout(self._config().get("TIMEOUT"))
+        key = "scorm-cloud-xblock:progress:" + hashlib.sha256(registration_id.encode("utf-8")).hexdigest()
+        return compat.exclusive(key, int((connect + read) * (CLIENT_RETRIES + 1)) + 30)
 
     def _client(self):
         config = self._config()
@@ -491,10 +506,21 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         return self._progress_payload()
 
     def _refresh(self):
-        """One GetRegistrationProgress: the backstop for late or lost postbacks."""
-        remote = self._cloud_call(self._client().registration_progress, self.registration_id)
-        self.last_refreshed = _now()
-        return self._apply_progress(Progress.from_cloud(remote, "refresh")).reason
+        """
+        One GetRegistrationProgress: the backstop for late or lost postbacks. None, and nothing
+        asked, while another request updates the learner's record: the stored state is shown.
+
+        The state was loaded with the block, before the lock; SCORM Cloud is read inside it, so what
+        is merged is at least as new as anything a postback saved before.
+        """
+        with self._progress_lock(self.registration_id) as held:
+            if not held:
+                return None
+            remote = self._cloud_call(self._client().registration_progress, self.registration_id)
+            self.last_refreshed = _now()
+            reason = self._apply_progress(Progress.from_cloud(remote, "refresh")).reason
+            self.save()
+            return reason
 
     @XBlock.handler
     def return_from_launch(self, request, suffix=""):
@@ -541,6 +567,13 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
         if ref.usage_hash != ids.usage_key_hash(str(self.scope_ids.usage_id)):
             return _json_response({"error": "The registration belongs to another component."}, status=404)
+        # The learner's state is loaded by the rebind, so everything from there to the save is locked.
+        with self._progress_lock(registration_id) as held:
+            if not held:
+                return _json_response({"error": "The learner's record is being updated; try again."}, status=503)
+            return self._take_postback(posted, ref, registration_id)
+
+    def _take_postback(self, posted, ref, registration_id):
         bound_id = compat.anonymous_user_id(self)
         if bound_id != ref.anonymous_user_id:
             if bound_id is not None:
@@ -565,6 +598,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
         outcome = self._apply_progress(
             Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback"))
+        self.save()
         return _json_response({"result": outcome.reason})
 
     # --- Staff reconcile --------------------------------------------------------------------------
@@ -592,12 +626,14 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                         self.id_prefix, str(self.scope_ids.usage_id), page.registrations)]
         tally = reconcile.Tally()
         for registration, anonymous_id, user in learners:
-            learner_block = self._learner_block(anonymous_id, user)
-            if learner_block is None:
-                tally.count("failed")
-                continue
-            tally.count("updated" if learner_block.merge_registration(registration) else "unchanged")
-            learner_block.save()
+            with self._progress_lock(registration.id) as held:
+                # A learner being updated right now (a postback, a refresh) is left to that request.
+                learner_block = self._learner_block(anonymous_id, user) if held else None
+                if learner_block is None:
+                    tally.count("failed")
+                    continue
+                tally.count("updated" if learner_block.merge_registration(registration) else "unchanged")
+                learner_block.save()
         return {**tally.to_dict(), "more": page.more}
 
     def merge_registration(self, registration):

@@ -4,7 +4,12 @@ Every call that depends on the hosting platform (Open edX LMS, Studio, the xbloc
 The block talks to the platform only through XBlock services and these helpers, so the rest of the
 package can be read, and tested, without edx-platform.
 """
+import logging
+import uuid
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
+
+log = logging.getLogger(__name__)
 
 # opt_attrs keys set by edx-platform's DjangoXBlockUserService for authenticated users.
 ATTR_ANONYMOUS_USER_ID = "edx-platform.anonymous_user_id"
@@ -159,3 +164,34 @@ def unit_url(block):
     if course_key is None:
         return "/"
     return f"/courses/{course_key}/jump_to/{usage_id}"
+
+
+@contextmanager
+def exclusive(key, timeout):
+    """
+    Hold `key` against every other request of the site for at most `timeout` seconds; yields whether
+    this request holds it (False: another one does, and this one must not go on as if it did).
+
+    Django's cache `add` is atomic on the shared caches the LMS runs (memcached, Redis) and on the
+    local-memory cache of the workbench and a single process. The timeout frees a key whose holder
+    died. A cache that fails is logged and ignored: without the lock, updates may race, but they
+    still happen.
+    """
+    from django.core.cache import cache  # pylint: disable=import-outside-toplevel
+    token = uuid.uuid4().hex
+    try:
+        held = bool(cache.add(key, token, timeout))
+    except Exception as error:  # pylint: disable=broad-except
+        log.warning("Cache unavailable for lock %s, going on without it: %s", key, error)
+        yield True
+        return
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                # Only our own lock: after the timeout, another request may hold the key.
+                if cache.get(key) == token:
+                    cache.delete(key)
+            except Exception as error:  # pylint: disable=broad-except
+                log.warning("Cannot release lock %s; it expires in %s s: %s", key, timeout, error)

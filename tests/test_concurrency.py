@@ -1,0 +1,112 @@
+"""
+Concurrent updates of one learner's record: postbacks, the refresh on return and staff reconcile.
+
+Each request merges into the state it loaded and saves it, so without a lock an older record or an
+older grade can be saved last. A refresh is held inside SCORM Cloud (the emulator delays its
+GetRegistrationProgress) while the other request arrives; the held call is seen by the emulator's
+call counter, so nothing here depends on timing but the delay being longer than one local request.
+"""
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+pytest.register_assert_rewrite("tests.block_harness")
+from tests.block_harness import delivered_postbacks, register, registration_of, replay  # noqa: E402
+
+pytest_plugins = ["tests.block_harness"]
+
+HOLD = 3.0   # seconds a held refresh stays inside SCORM Cloud
+
+
+class HeldRefresh:
+    """A refresh for `user` running on a thread, held inside SCORM Cloud until HOLD has passed."""
+
+    def __init__(self, rt, unit, user, emulator, handler="progress"):
+        self.response = None
+        calls = emulator.admin.stats()["calls"].get("GetRegistrationProgress", 0)
+        emulator.admin.inject_faults(api=[{"operation": "GetRegistrationProgress", "delay": HOLD, "times": 1}])
+        start = threading.Barrier(2)
+
+        def run():
+            start.wait()
+            if handler == "progress":
+                self.response = rt.handle(unit, "progress", user=user, json={"refresh": True})
+            else:
+                self.response = rt.handle(unit, "return", user=user, method="GET")
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+        start.wait()
+        # Inside SCORM Cloud: the emulator counts the call before it sleeps.
+        for _ in range(500):
+            if emulator.admin.stats()["calls"].get("GetRegistrationProgress", 0) > calls:
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("the refresh never reached SCORM Cloud")
+
+    def join(self):
+        self.thread.join()
+        return self.response
+
+
+def newer_postback(emulator, receiver, rt, unit, user, score):
+    """A report newer than what SCORM Cloud's API answers at the moment (it reached us first)."""
+    emulator.admin.set_progress(registration_of(rt, user, unit), registrationCompletion="INCOMPLETE",
+                                score={"scaled": 40})
+    posted = delivered_postbacks(emulator, receiver)[-1]
+    body = json.loads(posted["body"])
+    body.update(score={"scaled": score}, registrationCompletion="COMPLETED",
+                updated=(datetime.now(timezone.utc) + timedelta(hours=1)).isoformat())
+    return {**posted, "body": json.dumps(body).encode()}
+
+
+def test_a_postback_during_a_refresh_is_retried_and_the_newer_result_is_kept(rt, unit, alice, emulator,
+                                                                              receiver):
+    register(rt, unit, alice)
+    posted = newer_postback(emulator, receiver, rt, unit, alice, 95)
+    held = HeldRefresh(rt, unit, alice, emulator)
+    # The refresh holds the learner's record: SCORM Cloud is told to come back later.
+    assert replay(rt, unit, posted).status_code == 503
+    assert held.join().status_code == 200
+    assert rt.grades[(alice.id, unit)].weighted_earned == 4.0   # what the refresh read
+    # SCORM Cloud's retry lands after the refresh has saved.
+    assert replay(rt, unit, posted).json_body["result"] == "applied"
+    assert rt.grades[(alice.id, unit)].weighted_earned == 9.5
+    assert rt.user_state(alice, unit)["learner_progress"]["score"] == 95
+    assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("handler", ["progress", "return"])
+def test_a_refresh_while_the_record_is_held_shows_the_stored_state(rt, unit, alice, emulator, handler):
+    register(rt, unit, alice)
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="INCOMPLETE")
+    rt.handle(unit, "launch", user=alice, json={})
+    held = HeldRefresh(rt, unit, alice, emulator)
+    calls = emulator.admin.stats()["calls"]["GetRegistrationProgress"]
+    if handler == "progress":
+        response = rt.handle(unit, "progress", user=alice, json={"refresh": True})
+        assert response.status_code == 200
+        assert response.json_body["completion"] == "UNKNOWN"   # stored, not asked
+    else:
+        response = rt.handle(unit, "return", user=alice, method="GET")
+        assert response.status_code == 302
+    assert emulator.admin.stats()["calls"]["GetRegistrationProgress"] == calls
+    assert held.join().json_body["completion"] == "INCOMPLETE"
+    assert rt.handler_errors == []
+
+
+def test_reconcile_leaves_a_learner_being_updated_to_that_request(rt, unit, alice, emulator):
+    register(rt, unit, alice)
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED",
+                                score={"scaled": 60})
+    staff = rt.add_user("teacher", is_course_staff=True)
+    held = HeldRefresh(rt, unit, alice, emulator)
+    tally = rt.handle(unit, "reconcile", user=staff, json={}).json_body
+    assert (tally["checked"], tally["failed"]) == (1, 1)
+    held.join()
+    assert rt.grades[(alice.id, unit)].weighted_earned == 6.0
+    assert rt.handle(unit, "reconcile", user=staff, json={}).json_body["unchanged"] == 1
