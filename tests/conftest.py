@@ -53,3 +53,45 @@ def emulator_factory(tmp_path_factory):
 def emulator(emulator_factory):
     """A fresh emulator on an ephemeral loopback port, with test credentials."""
     return emulator_factory()
+
+
+# -- headless Chromium (tests/browser.py) -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser import launch_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):  # pylint: disable=redefined-outer-name
+    """A page in a fresh browser context per test; screenshots go to test-artifacts/<suite folder>/.
+
+    When the test fails, every page still open is kept as a screenshot too.
+    """
+    from tests.browser import ARTIFACTS, new_page, shot
+
+    context = browser.new_context(viewport={"width": 1200, "height": 850})
+    context.set_default_timeout(20_000)
+    artifacts = ARTIFACTS / request.path.parent.name
+    yield new_page(context, request.node.name, artifacts)
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
+        for number, open_page in enumerate(context.pages):
+            open_page.shot_prefix, open_page.artifacts = request.node.name, artifacts
+            shot(open_page, f"failed-{number}")
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
+    """Keep the test's outcome on it, so the page fixture can take a last screenshot of a failure."""
+    report = yield
+    if report.when == "call":
+        item.call_report = report
+    return report

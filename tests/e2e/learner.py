@@ -3,7 +3,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from .browser import wait_for
+from tests.browser import wait_for
+
 from .demo_process import Workbench
 
 PLAYER_URL = re.compile(r"/player/[^/]+/$")

@@ -3,7 +3,8 @@ import pytest
 
 from demo import sample_package
 
-from .browser import BROWSER_MARKS, shot
+from tests.browser import BROWSER_MARKS, shot
+
 from .conftest import DEMO_SCENARIO
 from .learner import Unit, launch, open_unit, wait_for_postback
 

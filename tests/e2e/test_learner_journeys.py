@@ -9,9 +9,10 @@ import re
 
 import pytest
 
+from tests.browser import BROWSER_MARKS, new_page, shot, wait_for
+
 from . import golf
-from .browser import BROWSER_MARKS, shot, wait_for
-from .conftest import EMPTY_SCENARIO, new_page
+from .conftest import EMPTY_SCENARIO
 from .learner import Unit, launch, open_unit, wait_for_postback
 
 pytestmark = BROWSER_MARKS
@@ -119,7 +120,7 @@ def test_closing_the_tab_after_the_quiz_still_grades_the_learner(demo, unit, lin
     # Nobody came back through the return handler: only a postback can have told the block.
     assert_graded_by_postback(demo, unit, student, registration_id, "COMPLETED", "PASSED", score)
 
-    again = new_page(page.context, page.shot_prefix)
+    again = new_page(page.context, page.shot_prefix, page.artifacts)
     again.goto(unit.url(student))
     expect(again.locator(".scorm-cloud-student [data-field=status]")).to_have_text("Completed, passed")
     expect(again.locator(".scorm-cloud-student [data-field=score]")).to_have_text(f"{score}%")
@@ -136,7 +137,7 @@ def leave_by_exit(page, unit, student):
 def leave_by_closing_the_tab(page, unit, student):
     context = page.context
     page.close(run_before_unload=True)
-    return new_page(context, page.shot_prefix)
+    return new_page(context, page.shot_prefix, page.artifacts)
 
 
 @pytest.mark.parametrize("leave", [leave_by_exit, leave_by_closing_the_tab], ids=["exit", "tab-closed"])

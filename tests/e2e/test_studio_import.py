@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from .browser import BROWSER_MARKS, shot
+from tests.browser import BROWSER_MARKS, shot
+
 from .conftest import EMPTY_SCENARIO
 
 pytestmark = BROWSER_MARKS

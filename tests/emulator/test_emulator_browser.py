@@ -6,25 +6,20 @@ answers and what the postback delivers.
 """
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from scorm_cloud_xblock.client import Learner, PostBack, ScormCloudClient
+from tests.browser import BROWSER_MARKS, new_page, shot, wait_for
 
 from .test_api import GOLF_2004, import_course, session_for
 from .test_player import GOLF_12
-from .test_player_browser import CHROMIUM, answer_quiz, browser, golf_navigation, next_to_quiz, wait_for  # noqa: F401
+from .test_player_browser import answer_quiz, golf_navigation, next_to_quiz
 from .test_postbacks import Receiver
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "emulator"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"Chromium is not installed at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -54,30 +49,6 @@ def client(emulator):
     with ScormCloudClient(emulator.config.app_id, emulator.config.secret_key,
                           base_url=emulator.api_url + "/") as client:
         yield client
-
-
-@pytest.fixture
-def page(browser, request):  # noqa: F811 - the browser fixture is imported above
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.dialogs = []
-
-    def answer(dialog):
-        # Golf asks "resume?" and "save your progress?": yes, as a learner would.
-        page.dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    page.shot_prefix = request.node.name
-    yield page
-    context.close()
-
-
-def shot(page, step):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{page.shot_prefix}-{step}.png"))
 
 
 def enrol(emulator, client, scorm_packages, receiver, package=GOLF_12):
@@ -160,11 +131,9 @@ def test_a_closed_tab_resumes_from_a_new_launch_link(page, emulator, client, sco
     wait_for(lambda: ((storage.load_runtime("reg-1", 0, "item_1") or {}).get("cmi", {}).get("core", {})
                       .get("exit") == "suspend"))
     assert client.registration_progress("reg-1").completion == "INCOMPLETE"
-    second = context.new_page()
-    dialogs = []
-    second.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    second = new_page(context, page.shot_prefix, page.artifacts)
     second.goto(client.launch_link("reg-1", f"{lms}/unit"))
-    wait_for(lambda: "Would you like to resume from where you previously left off?" in dialogs, second)
+    wait_for(lambda: "Would you like to resume from where you previously left off?" in second.dialogs, second)
     assert second.evaluate("window.API.cmi.core.entry") == "resume"
     assert second.evaluate("window.API.cmi.core.lesson_location") == "3"
-    second.screenshot(path=str(ARTIFACTS / "resume-2-resumed.png"))
+    shot(second, "2-resumed")

@@ -1,29 +1,18 @@
 """The player in headless Chromium: real golf SCOs talk to scorm-again, results reach the backend."""
 import re
 import threading
-import time
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from scorm_cloud_emulator import rollup
-from scorm_cloud_emulator.player import ASSETS_DIR, RUNTIME_FILE, Player
+from scorm_cloud_emulator.player import Player
+from tests.browser import BROWSER_MARKS, new_page, shot, wait_for
 
 from .test_player import GOLF_12, GOLF_2004, GOLF_MINIMUM, MemoryBackend, open_package
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "player"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    pytest.mark.skipif(not (ASSETS_DIR / RUNTIME_FILE).is_file(),
-                       reason="scorm-again is not in the player's vendor directory (run `make player-assets`)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 class LmsAndPlayer:
@@ -53,56 +42,6 @@ def server(backend):
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.dialogs = []
-
-    def answer(dialog):
-        # Golf content asks "resume?" and "save your progress?": say yes, as a learner would.
-        page.dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    page.shot_prefix = request.node.name
-    yield page
-    context.close()
-
-
-def shot(page, step):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{page.shot_prefix}-{step}.png"))
-
-
-def wait_for(condition, page=None, timeout=10.0):
-    """Poll until condition() is truthy: beacons may land a moment after the page moved on.
-
-    With a page, wait through Playwright so its events (dialogs) keep being handled meanwhile.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if page is not None and not page.is_closed():
-            page.wait_for_timeout(50)
-        else:
-            time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def golf_navigation(page):
@@ -201,16 +140,14 @@ def test_closing_the_tab_keeps_progress_and_the_next_launch_resumes(page, server
     assert saved["cmi"]["core"]["lesson_location"] == "3"
     assert saved["cmi"]["core"]["lesson_status"] == "incomplete"
 
-    second = page.context.new_page()
-    dialogs = []
-    second.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    second = new_page(page.context, page.shot_prefix, page.artifacts)
     launch(second, server, backend, session)
     # The golf SCO offers to resume only when it gets its bookmark back; accepting goes to page 3.
-    wait_for(lambda: "Would you like to resume from where you previously left off?" in dialogs, second)
+    wait_for(lambda: "Would you like to resume from where you previously left off?" in second.dialogs, second)
     assert second.evaluate("window.API.cmi.core.entry") == "resume"
     current_page = "document.getElementById('player-frame').contentDocument.getElementById('contentFrame').src"
     wait_for(lambda: second.evaluate(current_page).endswith("Playing/OtherScoring.html"), second)
-    second.screenshot(path=str(ARTIFACTS / "resume-2-resumed.png"))
+    shot(second, "2-resumed")
 
 
 def test_scorm2004_golf_quiz_passed(page, server, backend, scorm_packages, tmp_path):
