@@ -259,13 +259,14 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
 
     def calculate_score(self, progress=None):
-        fraction = grading.grade(progress or self.current_progress, self.grading_rule)
+        # The best of this attempt and earlier course versions' attempts (decision 4).
+        fraction = grading.best_grade(progress or self.current_progress, self.grading_rule)
         if fraction is None:
             return None
         return Score(*grading.weighted(fraction, self.weight))
 
     def has_submitted_answer(self):
-        return grading.grade(self.current_progress, self.grading_rule) is not None
+        return grading.best_grade(self.current_progress, self.grading_rule) is not None
 
     def rescore(self, only_if_higher):
         # Rescoring recomputes from our record of SCORM Cloud's results, and so ends an override.
@@ -312,8 +313,10 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             if score is not None and score != self.get_score():
                 self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
                 self._publish_grade(score)
-        completion = 1.0 if grading.is_complete(progress, self.completion_rule) else 0.0
-        if completion != (self.published_completion or 0.0):
+        # Completion stays once earned, on any attempt; only "delete learner state" takes it back.
+        published = self.published_completion or 0.0
+        completion = max(published, 1.0 if grading.ever_complete(progress, self.completion_rule) else 0.0)
+        if completion != published:
             self.emit_completion(completion)
             self.published_completion = completion
 
@@ -472,6 +475,17 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             "grade": score.raw_earned * self.max_score() / score.raw_possible
             if score and score.raw_possible and self.has_score else None,
             "max_grade": self.max_score(),
+            "earlier": self._earlier_summary(progress),
+        }
+
+    def _earlier_summary(self, progress):
+        """What the learner achieved on earlier course versions, shown beside the current attempt."""
+        if not progress.earlier:
+            return None
+        scores = [attempt.score for attempt in progress.earlier if attempt.score is not None]
+        return {
+            "completed": any(grading.is_complete(attempt, self.completion_rule) for attempt in progress.earlier),
+            "best_score": max(scores) if scores else None,
         }
 
     @json_request_handler

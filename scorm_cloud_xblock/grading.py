@@ -100,3 +100,18 @@ def weighted(grade, weight):
     if not _is_finite_number(grade) or not 0 <= grade <= 1:
         raise ValueError(f"grade must be a number from 0 to 1, got {grade!r}")
     return float(grade * weight), float(weight)
+
+
+def best_grade(progress, rule):
+    """The best grade ``rule`` gives any attempt of ``progress`` (this one and earlier instances), or None.
+
+    A new course version starts a new attempt; what the learner earned on an earlier one stays.
+    """
+    grades = [grade(attempt, rule) for attempt in progress.attempts()]
+    grades = [value for value in grades if value is not None]
+    return max(grades) if grades else None
+
+
+def ever_complete(progress, rule):
+    """Whether any attempt of ``progress``, this one or an earlier instance, completes the block."""
+    return any(is_complete(attempt, rule) for attempt in progress.attempts())

@@ -7,8 +7,10 @@ the order it arrived in, and a learner's grade never regresses because of a late
 report. The rules, in the order they are applied:
 
 1. **Older instance: ignored** (``stale-instance``). It describes an attempt that has been replaced.
-2. **Newer instance: replaces the state** (``new-instance``). A new instance is a new attempt (a
-   new course version, or an explicit new attempt), so nothing carries over, not even completion.
+2. **Newer instance: replaces the attempt** (``new-instance``). A new instance is a new attempt (a
+   new course version, or a new attempt after a staff reset), so its status starts afresh. The
+   replaced attempt, if it had any result, is kept in ``earlier``: the grade and completion earned
+   on it are not lost to a new course version (decision 4).
 3. **Same instance, older ``updated``: ignored** (``stale-update``). Times are compared as parsed
    datetimes, never as strings; a missing or unparseable ``updated`` counts as older than any known
    one, but is accepted while no time is known yet.
@@ -23,12 +25,13 @@ report. The rules, in the order they are applied:
 
 5. **A report that leaves everything but ``source`` as it was is a no-op** (``duplicate``).
 
-``changed`` is False exactly when the stored progress stays as it was. A reset, which must go
-backwards, bypasses :func:`merge` on purpose: store a fresh :class:`Progress` instead.
+``changed`` is False exactly when the stored progress stays as it was. Nothing here goes backwards
+on purpose: "delete learner state" resets by having the platform delete the whole record, and an
+instructor's score override is kept by the block, outside the progress record.
 """
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
 UNKNOWN = "UNKNOWN"
@@ -41,9 +44,11 @@ PASSED = "PASSED"
 COMPLETION = (UNKNOWN, INCOMPLETE, COMPLETED)
 SUCCESS = (UNKNOWN, FAILED, PASSED)
 
-# Who produced a Progress: a postback, a GetRegistrationProgress refresh, a staff reconcile
-# (GetRegistrations), staff, a reset, or nobody.
-SOURCES = ("postback", "refresh", "reconcile", "override", "reset", "none")
+# Who produced a Progress: a postback, a GetRegistrationProgress refresh (also when a registration
+# is adopted), a staff reconcile (GetRegistrations), or nobody.
+SOURCES = ("postback", "refresh", "reconcile", "none")
+# Replaced attempts kept in `earlier`: one per course version a learner went through, bounded.
+MAX_EARLIER = 50
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
@@ -76,6 +81,8 @@ class Progress:
     updated: str | None = None
     instance: int = 0
     source: str = "none"
+    # Earlier instances that had a result, oldest first, each without an `earlier` of its own.
+    earlier: tuple = ()
 
     def __post_init__(self):
         if self.completion not in COMPLETION:
@@ -92,10 +99,24 @@ class Progress:
             raise ValueError(f"instance must be a non-negative integer, got {self.instance!r}")
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+        if not isinstance(self.earlier, tuple) or not all(
+                isinstance(attempt, Progress) and not attempt.earlier for attempt in self.earlier):
+            raise ValueError("earlier must be a tuple of Progress without earlier attempts of their own")
+
+    @property
+    def has_result(self):
+        """Whether SCORM Cloud reported anything a grade or completion could come from."""
+        return self.completion != UNKNOWN or self.success != UNKNOWN or self.score is not None
+
+    def attempts(self):
+        """This attempt and the earlier ones that had a result."""
+        return (*self.earlier, self)
 
     def to_dict(self):
         """A JSON-ready dict, for an XBlock ``Dict`` field."""
-        return {field.name: getattr(self, field.name) for field in fields(self)}
+        data = {field.name: getattr(self, field.name) for field in fields(self)}
+        data["earlier"] = [attempt.to_dict() for attempt in self.earlier]
+        return data
 
     @classmethod
     def from_dict(cls, data):
@@ -111,6 +132,7 @@ class Progress:
             updated=_updated(data.get("updated")),
             instance=_instance(data.get("instance")),
             source=source if source in SOURCES else "none",
+            earlier=_earlier(data.get("earlier")),
         )
 
     @classmethod
@@ -132,6 +154,13 @@ class Progress:
             "instance": registration.instance,
             "source": source,
         })
+
+def _earlier(value):
+    if not isinstance(value, list):
+        return ()
+    attempts = (replace(Progress.from_dict(item), earlier=()) for item in value if isinstance(item, Mapping))
+    return tuple(attempt for attempt in attempts if attempt.has_result)[-MAX_EARLIER:]
+
 
 def _status(value, allowed):
     if isinstance(value, str) and value.upper() in allowed:
@@ -201,7 +230,10 @@ def merge(current, incoming):
     if incoming.instance < current.instance:
         return MergeResult(current, False, STALE_INSTANCE)
     if incoming.instance > current.instance:
-        return MergeResult(incoming, True, NEW_INSTANCE)
+        earlier = current.earlier
+        if current.has_result:
+            earlier = (*earlier, replace(current, earlier=()))[-MAX_EARLIER:]
+        return MergeResult(replace(incoming, earlier=earlier), True, NEW_INSTANCE)
 
     known = parse_updated(current.updated)
     arriving = parse_updated(incoming.updated)
@@ -216,6 +248,7 @@ def merge(current, incoming):
         updated=_updated_after(current.updated, known, incoming.updated, arriving),
         instance=current.instance,
         source=incoming.source,
+        earlier=current.earlier,
     )
     if _content(merged) == _content(current):
         return MergeResult(current, False, DUPLICATE)

@@ -353,6 +353,37 @@ def test_stale_and_duplicate_postbacks_never_regress_the_grade(rt, unit, alice, 
     assert rt.completions[(alice.id, unit)] == 1.0
 
 
+def test_a_new_course_version_keeps_the_grade_and_completion_already_earned(rt, unit, alice, emulator, receiver,
+                                                                            cloud):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    set_progress_and_replay(rt, emulator, receiver, unit, registration_id, registrationCompletion="COMPLETED",
+                            registrationSuccess="PASSED", score={"scaled": 90})
+    assert rt.gradebook[(alice.id, unit)] == (9.0, 10.0)
+    # The author re-imports; SCORM Cloud starts a new instance at the learner's next launch.
+    cloud.new_registration_instance(registration_id)
+    response, _ = set_progress_and_replay(rt, emulator, receiver, unit, registration_id,
+                                          registrationCompletion="INCOMPLETE", score={"scaled": 30})
+    assert response.json_body["result"] == "new-instance"
+    assert rt.gradebook[(alice.id, unit)] == (9.0, 10.0)
+    assert rt.completions[(alice.id, unit)] == 1.0
+    assert all(change.raw_earned == 9.0 for change in rt.grades[(alice.id, unit)].history)
+    # The unit shows the current attempt, and what the earlier version earned.
+    shown = rt.handle(unit, "progress", user=alice, json={}).json_body
+    assert (shown["completion"], shown["score"], shown["grade"]) == ("INCOMPLETE", 30, 9.0)
+    assert shown["earlier"] == {"completed": True, "best_score": 90}
+    assert "scorm-cloud-earlier" in rt.render(unit, "student_view", user=alice).content
+    # The new version grades again once it does better.
+    set_progress_and_replay(rt, emulator, receiver, unit, registration_id, registrationCompletion="COMPLETED",
+                            score={"scaled": 95})
+    assert rt.gradebook[(alice.id, unit)] == (9.5, 10.0)
+    # Rescoring keeps the best too; an instructor override still wins.
+    rt.rescore(unit)
+    assert rt.gradebook[(alice.id, unit)] == (9.5, 10.0)
+    rt.override_score(unit, alice, 2.0)
+    assert rt.gradebook[(alice.id, unit)] == (2.0, 10.0)
+
+
 # --- Grading, staff tools --------------------------------------------------------------------------
 
 

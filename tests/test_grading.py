@@ -125,3 +125,16 @@ def test_weighted_refuses_a_weight_that_is_not_positive(weight):
 def test_weighted_refuses_a_grade_outside_0_to_1(value):
     with pytest.raises(ValueError, match="grade"):
         weighted(value, 1)
+
+
+def test_best_grade_and_completion_span_earlier_instances():
+    from scorm_cloud_xblock.grading import best_grade, ever_complete
+    from scorm_cloud_xblock.progress import Progress
+    done = Progress(completion="COMPLETED", score=90.0)
+    current = Progress(completion="INCOMPLETE", score=40.0, instance=1, earlier=(done,))
+    assert best_grade(current, "auto") == 0.9
+    assert ever_complete(current, "completed")
+    assert not ever_complete(current, "passed")
+    better = Progress(completion="COMPLETED", score=95.0, instance=1, earlier=(done,))
+    assert best_grade(better, "auto") == 0.95
+    assert best_grade(Progress(), "auto") is None

@@ -1,5 +1,6 @@
 """The progress record and the merge rule that keeps grades from regressing."""
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -83,6 +84,7 @@ def test_to_dict_from_dict_round_trip():
         "updated": T1,
         "instance": 2,
         "source": "refresh",
+        "earlier": [],
     }
     assert Progress.from_dict(data) == progress
 
@@ -228,10 +230,28 @@ def test_older_instance_is_ignored():
     assert merge(current, incoming) == MergeResult(current, False, STALE_INSTANCE)
 
 
-def test_newer_instance_replaces_everything():
+def test_newer_instance_replaces_the_attempt_and_keeps_the_old_one_as_earlier():
     current = postback(completion=COMPLETED, success=PASSED, score=90, total_seconds=600, updated=T2)
     incoming = postback(completion=INCOMPLETE, total_seconds=3, updated=T0, instance=1)
-    assert merge(current, incoming) == MergeResult(incoming, True, NEW_INSTANCE)
+    assert merge(current, incoming) == MergeResult(replace(incoming, earlier=(current,)), True, NEW_INSTANCE)
+    # An attempt without any result is not kept; earlier attempts survive later instances and round trips.
+    third = merge(merge(current, incoming).progress, postback(completion=COMPLETED, updated=T1, instance=2))
+    assert third.progress.earlier == (current, replace(incoming, earlier=()))
+    assert Progress.from_dict(third.progress.to_dict()) == third.progress
+    blank = merge(Progress(), incoming).progress
+    assert blank.earlier == ()
+    # Same-instance merges keep them.
+    assert merge(third.progress, postback(completion=COMPLETED, score=10, updated=T2, instance=2)).progress.earlier \
+        == third.progress.earlier
+
+
+def test_earlier_attempts_from_a_damaged_record_are_read_defensively():
+    data = Progress(COMPLETED, PASSED, 80.0, 10.0, T1, 1, "postback").to_dict()
+    data["earlier"] = [{"completion": "COMPLETED", "score": "95", "earlier": [{"score": 100}]}, "x", 5,
+                       {"completion": "bogus"}]
+    assert Progress.from_dict(data).earlier == (Progress(completion=COMPLETED, score=95.0),)
+    data["earlier"] = "nope"
+    assert Progress.from_dict(data).earlier == ()
 
 
 def test_older_update_is_ignored():
@@ -376,7 +396,9 @@ def test_any_delivery_order_ends_at_the_newest_report():
     for _ in range(400):
         reports = realistic_history(rng)
         for _ in range(5):
-            assert deliver(reports, rng) == reports[-1]
+            # `earlier` keeps what was known of a replaced attempt when it was replaced, which
+            # depends on delivery order; the current attempt does not.
+            assert replace(deliver(reports, rng), earlier=()) == reports[-1]
 
 
 def random_report(rng, updated_choices):
