@@ -69,7 +69,7 @@ def _json_response(payload, status=200):
 
 
 def _render(template_path, **values):
-    """Fill a page template; every value is HTML-escaped by the caller's choice of `$name` slots."""
+    """Fill the `$name` slots of a page template; every value is HTML-escaped."""
     return Template(loader.load_unicode(template_path)).substitute(
         {name: html.escape(str(value)) for name, value in values.items()})
 
@@ -409,9 +409,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             if not (error.status == 400 and client.registration_exists(registration_id)):
                 raise
             # Start our record where SCORM Cloud is (e.g. a new instance after a staff reset), so that
-            # late postbacks about an earlier attempt are recognised as stale.
-            self.learner_progress = Progress.from_cloud(
-                client.registration_progress(registration_id), "refresh").to_dict()
+            # late postbacks about an earlier attempt are recognised as stale, and publish the
+            # results SCORM Cloud already holds, as a postback would.
+            self._apply_progress(Progress.from_cloud(client.registration_progress(registration_id), "refresh"))
         self.registration_id = registration_id
         return registration_id
 
@@ -568,7 +568,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             return _json_response({"error": "POST only."}, status=405)
         try:
             # The form is decoded only for a form post: a JSON postback needs only the raw body.
-            posted = read_postback(request.content_type or "", request.body, lambda: request.POST,
+            # The whole header: webob's content_type drops the charset, which must be checked.
+            posted = read_postback(request.headers.get("Content-Type", ""), request.body, lambda: request.POST,
                                    request.headers.get("Authorization"))
             registration_id = verify_postback(posted, self._postback_secret())
             ref = ids.parse_registration_id(self.id_prefix, registration_id)

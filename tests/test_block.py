@@ -60,6 +60,17 @@ def test_an_existing_registration_is_adopted(rt, unit, alice, cloud, golf_course
     assert register(rt, unit, alice)["registration_id"] == registration_id
 
 
+def test_adopting_a_registration_publishes_the_results_scorm_cloud_holds(rt, unit, alice, cloud, golf_course,
+                                                                         emulator):
+    registration_id = registration_of(rt, alice, unit)
+    cloud.create_registration(registration_id, golf_course.id, Learner(id="someone"), postback=None)
+    emulator.admin.set_progress(registration_id, registrationCompletion="COMPLETED", score={"scaled": 80})
+    payload = register(rt, unit, alice)
+    assert (payload["completion"], payload["grade"]) == ("COMPLETED", 8.0)
+    assert rt.gradebook[(alice.id, unit)] == (8.0, 10.0)
+    assert rt.completions[(alice.id, unit)] == 1.0
+
+
 def test_failed_creation_keeps_no_registration_id(rt, unit, alice, emulator):
     emulator.admin.inject_faults(api=[{"operation": "CreateRegistration", "status": 503, "times": 10}])
     response = rt.handle(unit, "register", user=alice, json={})
@@ -314,6 +325,22 @@ def test_malformed_postbacks_answer_4xx_never_500(rt, unit, alice):
         response = rt.handle_noauth(unit, "postback", body=body, headers={"Content-Type": content_type})
         assert 400 <= response.status_code < 500, (body, response.status_code)
     assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("content_type, status", [
+    ("application/json; charset=latin-1", 400),
+    ("application/json; charset=UTF-8", 200),
+    ("application/json", 200),
+])
+def test_postback_charset_is_checked_through_the_handler(rt, unit, alice, emulator, receiver, content_type, status):
+    register(rt, unit, alice)
+    emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED")
+    posted = delivered_postbacks(emulator, receiver)[-1]
+    response = rt.handle_noauth(unit, "postback", body=posted["body"], headers={
+        "Content-Type": content_type, "Authorization": posted["headers"]["Authorization"]})
+    assert response.status_code == status, response.body
+    if status == 400:
+        assert "charset" in response.json_body["error"]
 
 
 def test_postback_for_a_learner_without_that_registration_is_404(rt, unit, alice):
