@@ -384,7 +384,12 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         anonymous_id = compat.anonymous_user_id(self)
         if anonymous_id is None:
             raise JsonHandlerError(403, "Sign in to take this course.")
-        return ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), anonymous_id)
+        try:
+            return ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), anonymous_id)
+        except ids.InvalidId as error:
+            # The LMS's anonymous ids are hex; other runtimes (or a bad ID_PREFIX) may break the id rules.
+            log.error("No SCORM Cloud registration id for %s: %s", self.scope_ids.usage_id, error)
+            raise JsonHandlerError(400, f"This learner cannot be registered with SCORM Cloud: {error}") from None
 
     def _ensure_registration(self, request):
         """Create the learner's registration once; adopt it if it already exists in SCORM Cloud."""

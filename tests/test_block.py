@@ -48,6 +48,19 @@ def test_first_view_registers_lazily_once(rt, unit, alice, cloud, emulator):
     assert cloud.registration_exists(expected)
 
 
+def test_an_id_the_scheme_refuses_is_a_clear_error_and_no_registration(emulator, receiver, golf_course):
+    # A malformed ID_PREFIX (or, outside the LMS, a learner id with '-') cannot make a registration id.
+    rt = make_runtime(emulator, receiver, ID_PREFIX="no spaces allowed")
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    learner = rt.add_user("learner")
+    emulator.admin.reset_stats()
+    response = rt.handle(unit, "register", user=learner, json={})
+    assert response.status_code == 400
+    assert "cannot be registered with SCORM Cloud" in response.json_body["error"]
+    assert "registration_id" not in rt.user_state(learner, unit)
+    assert emulator.admin.stats()["calls"] == {}
+
+
 def test_registration_carries_the_learner_and_an_authenticated_postback(rt, unit, alice, cloud):
     register(rt, unit, alice)
     registration = cloud.registration_progress(registration_of(rt, alice, unit))

@@ -34,8 +34,6 @@ def test_a_postback_from_the_emulator_grades_the_learner_in_the_workbench(demo, 
     assert demo.admin.stats()["calls"].get("GetRegistrationProgress", 0) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: ids.InvalidId from the learner's id escapes the register "
-                                       "handler as a 500 (block._learner_registration_id does not catch it)")
 def test_a_learner_id_the_block_cannot_use_gets_a_json_error_not_a_500(workbench):
     # Workbench student ids become anonymous ids as they are, and the id scheme refuses '-'.
     usage_id = workbench.usage_id(workbench.scenario_id(DEMO_SCENARIO))
