@@ -25,10 +25,10 @@ from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from . import compat, grading, ids, reconcile, return_url
+from . import compat, grading, ids, portability, reconcile, return_url
 from .client import (
-    DEFAULT_BASE_URL, AuthenticationFailed, Learner, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError,
-    Unavailable,
+    DEFAULT_BASE_URL, AuthenticationFailed, Learner, NotFound, PostBack, RegistrationProgress, ScormCloudClient,
+    ScormCloudError, Unavailable,
 )
 from .postback import PostbackError, postback_password, postback_url, read_postback, verify_postback
 from .progress import Progress, merge
@@ -49,6 +49,17 @@ LAUNCH_MODES = (("same_window", "Same window"), ("new_window", "New window"), ("
 REGISTER_ON = (("first_view", "When the learner first views the unit"),
                ("first_launch", "When the learner first launches the course"))
 
+
+# A linked course this site's SCORM Cloud app does not hold: OLX from another instance, or deleted there.
+MISSING_COURSE_FOR_AUTHORS = ("This course is not in this site's SCORM Cloud app: upload the package again "
+                              "or link another course.")
+MISSING_COURSE_FOR_LEARNERS = ("This course is not available on this site yet. Please tell the course team: "
+                               "it needs to be uploaded to SCORM Cloud again.")
+SHARED_COURSE_NOTE = ("This SCORM Cloud course was not created by this component (it was copied, or linked): "
+                      "importing a package here creates a new SCORM Cloud course for this component only, and the "
+                      "components sharing the current one keep it unchanged.")
+UNKNOWN_ORIGIN_NOTE = ("Importing a package here makes a new version of this SCORM Cloud course; if copies of "
+                       "this component (reruns, duplicates) use the same course, their learners get it too.")
 
 FRAME_RETURN_PAGE = (
     "<!doctype html><title>Returning</title>"
@@ -185,6 +196,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     learning_standard = String(default="", scope=Scope.settings)
     parser_warnings = List(default=[], scope=Scope.settings)
     import_job_id = String(default="", scope=Scope.settings)
+    # Which usage's import created the linked course (the id scheme's usage hash), "linked", or "" when
+    # unknown: copies share the course, and only its creator may make new versions of it (decision 5).
+    cloud_course_origin = String(default="", scope=Scope.settings)
 
     # --- Learner state -----------------------------------------------------------------------------
     registration_id = String(default=None, scope=Scope.user_state)
@@ -412,6 +426,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         except ScormCloudError as error:
             # A concurrent first view, or a registration left from an earlier life of this state.
             if not (error.status == 400 and client.registration_exists(registration_id)):
+                if error.status in (400, 404) and not self._cloud_course_exists(client):
+                    raise JsonHandlerError(409, MISSING_COURSE_FOR_LEARNERS) from error
                 raise
             # Start our record where SCORM Cloud is (e.g. a new instance after a staff reset), so that
             # late postbacks about an earlier attempt are recognised as stale, and publish the
@@ -419,6 +435,16 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             self._apply_progress(Progress.from_cloud(client.registration_progress(registration_id), "refresh"))
         self.registration_id = registration_id
         return registration_id
+
+    def _cloud_course_exists(self, client):
+        """After a refused registration: is the linked course missing from this app (404), or was it something else?"""
+        try:
+            client.get_course(self.cloud_course_id)
+        except NotFound:
+            log.warning("SCORM Cloud course %s of %s is not in this site's app.", self.cloud_course_id,
+                        self.scope_ids.usage_id)
+            return False
+        return True
 
     def _postback_settings(self, registration_id, request):
         url = compat.third_party_handler_url(self, "postback", base_url=request.host_url)
@@ -700,17 +726,22 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             "version": self.cloud_course_version,
             "learning_standard": self.learning_standard,
             "warnings": list(self.parser_warnings),
+            **self._ownership(),
         }
 
-    def _course_id_for_import(self):
-        # Re-importing makes a new version of the same cloud course; the first import names it.
-        return self.cloud_course_id or ids.new_course_id(self.id_prefix)
+    def _import_target(self):
+        # A new version of the linked course where this usage created it; a course of its own otherwise,
+        # so that a copy's import never changes what the components sharing the course show (decision 5).
+        if not self.cloud_course_id:
+            return portability.ImportTarget(ids.new_course_id(self.id_prefix), False)
+        return portability.import_target(self.id_prefix, self.cloud_course_id, self.cloud_course_origin,
+                                         str(self.scope_ids.usage_id))
 
     def _start_import(self, start):
-        course_id = self._course_id_for_import()
-        job_id = self._cloud_call(start, course_id, bool(self.cloud_course_id))
+        target = self._import_target()
+        job_id = self._cloud_call(start, target.course_id, target.new_version)
         self.import_job_id = job_id
-        return {"status": "RUNNING", "job_id": job_id, "message": ""}
+        return {"status": "RUNNING", "job_id": job_id, "message": "", "new_course": not target.new_version}
 
     @XBlock.handler
     def import_package(self, request, suffix=""):
@@ -742,6 +773,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             return {"status": "NONE", "message": "", **self._status_course()}
         job = self._cloud_call(self._client().import_status, self.import_job_id)
         if job.status == "COMPLETE" and job.course is not None:
+            self.cloud_course_origin = portability.origin_after_import(
+                self.cloud_course_id, self.cloud_course_origin, job.course.id, str(self.scope_ids.usage_id))
             self._link(job.course, job.parser_warnings)
             self.import_job_id = ""
         elif job.status == "ERROR":
@@ -751,7 +784,13 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     def _status_course(self):
         return {"title": self.cloud_course_title, "learning_standard": self.learning_standard,
                 "version": self.cloud_course_version, "warnings": list(self.parser_warnings),
-                "course_id": self.cloud_course_id}
+                "course_id": self.cloud_course_id, **self._ownership()}
+
+    def _ownership(self):
+        ownership = portability.ownership(self.cloud_course_id, self.cloud_course_origin,
+                                          str(self.scope_ids.usage_id))
+        notes = {portability.SHARED: SHARED_COURSE_NOTE, portability.UNKNOWN: UNKNOWN_ORIGIN_NOTE}
+        return {"ownership": ownership, "note": notes.get(ownership, "")}
 
     def _link(self, course, warnings=()):
         self.cloud_course_id = course.id
@@ -774,15 +813,39 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if not course_id:
             raise JsonHandlerError(400, "Choose a course.")
         course = self._cloud_call(self._client().get_course, course_id)
+        self.cloud_course_origin = portability.origin_after_link(self.cloud_course_id, self.cloud_course_origin,
+                                                                 course.id)
         self._link(course)
         return {"status": "COMPLETE", "message": "", **self._status_course()}
+
+    @json_object_handler
+    def check_course(self, data, suffix=""):
+        """
+        The editor asks once, when it opens, whether this site's SCORM Cloud app holds the linked course:
+        OLX imported from another instance, or a course deleted in SCORM Cloud, shows up here rather
+        than as learners' failed launches. Nothing is changed: the author re-uploads or links another.
+        """
+        if not self.cloud_course_id:
+            return {"status": "NONE", "message": ""}
+        try:
+            self._client().get_course(self.cloud_course_id)
+        except NotFound:
+            return {"status": "MISSING", "message": MISSING_COURSE_FOR_AUTHORS}
+        except ScormCloudError as error:
+            raise JsonHandlerError(*cloud_error(error)) from error
+        return {"status": "OK", "message": ""}
 
     @json_object_handler
     def preview(self, data, suffix=""):
         """An untracked preview launch of the linked course: no registration is created."""
         if not self.cloud_course_id:
             raise JsonHandlerError(409, "Import or link a SCORM Cloud course first.")
-        link = self._cloud_call(self._client().course_preview_link, self.cloud_course_id, "message")
+        try:
+            link = self._client().course_preview_link(self.cloud_course_id, "message")
+        except NotFound:
+            raise JsonHandlerError(409, MISSING_COURSE_FOR_AUTHORS) from None
+        except ScormCloudError as error:
+            raise JsonHandlerError(*cloud_error(error)) from error
         return {"launch_url": link}
 
 

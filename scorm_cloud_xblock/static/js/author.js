@@ -7,6 +7,7 @@ function ScormCloudAuthor(runtime, element, state) {
   ScormCloud.setField(root, 'status', course.id ? 'Ready (version ' + course.version + ')' : 'Edit this component to import a package');
   var button = root.querySelector('.scorm-cloud-preview');
   button.disabled = !course.id;
+  if (course.id) { ScormCloud.checkCourse(runtime, element, root); }
   button.addEventListener('click', function () {
     var popup = window.open('', '_blank');
     ScormCloud.post(runtime, element, 'preview', {}).then(function (body) {

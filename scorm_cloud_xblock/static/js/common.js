@@ -33,6 +33,17 @@ var ScormCloud = window.ScormCloud || (function () {
     if (node) { node.textContent = value; }
   }
 
-  return {csrfToken: csrfToken, post: post, showMessage: showMessage, setField: setField};
+  // Authors only: whether this site's SCORM Cloud app holds the linked course (OLX from another site,
+  // or a course deleted there). Asked once when the view opens; a failure to ask is not shown.
+  function checkCourse(runtime, element, root) {
+    var box = root.querySelector('.scorm-cloud-course-check');
+    return post(runtime, element, 'check_course', {}).then(function (body) {
+      box.textContent = body.status === 'MISSING' ? body.message : '';
+      box.hidden = body.status !== 'MISSING';
+      return body;
+    }).catch(function () { return null; });
+  }
+
+  return {csrfToken: csrfToken, post: post, showMessage: showMessage, setField: setField, checkCourse: checkCourse};
 }());
 window.ScormCloud = ScormCloud;

@@ -12,6 +12,9 @@ function ScormCloudStudio(runtime, element, state) {
     ScormCloud.setField(root, 'title', course.title || 'No course imported yet');
     ScormCloud.setField(root, 'standard', course.learning_standard || '—');
     ScormCloud.setField(root, 'version', course.version === null || course.version === undefined ? '—' : course.version);
+    var note = root.querySelector('.scorm-cloud-course-note');
+    note.textContent = course.note || '';
+    note.hidden = !course.note;
     var list = root.querySelector('.scorm-cloud-warnings');
     list.innerHTML = '';
     (course.warnings || []).forEach(function (warning) {
@@ -34,6 +37,7 @@ function ScormCloudStudio(runtime, element, state) {
       if (job.status === 'ERROR') {
         say('The import failed: ' + (job.message || 'SCORM Cloud gave no reason.'), true);
       } else if (job.status === 'COMPLETE') {
+        ScormCloud.checkCourse(runtime, element, root);
         say('Imported "' + job.title + '" (' + job.learning_standard + ', version ' + job.version + ').');
       }
     }).catch(function (error) { say(error.message, true); });
@@ -90,6 +94,7 @@ function ScormCloudStudio(runtime, element, state) {
     event.preventDefault();
     ScormCloud.post(runtime, element, 'link_course', {course_id: event.target.course_id.value}).then(function (course) {
       showCourse(course);
+      ScormCloud.checkCourse(runtime, element, root);
       say('Linked "' + course.title + '".');
     }).catch(function (error) { say(error.message, true); });
   });
@@ -149,5 +154,5 @@ function ScormCloudStudio(runtime, element, state) {
   });
 
   showCourse(state.course);
-  if (state.import_job_id) { poll(); }
+  if (state.import_job_id) { poll(); } else if (state.course.id) { ScormCloud.checkCourse(runtime, element, root); }
 }
