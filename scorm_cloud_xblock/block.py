@@ -25,7 +25,7 @@ from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from . import compat, grading, ids, portability, reconcile, return_url
+from . import compat, events, grading, ids, portability, reconcile, return_url
 from .client import (
     DEFAULT_BASE_URL, AuthenticationFailed, Learner, NotFound, PostBack, RegistrationProgress, ScormCloudClient,
     ScormCloudError, Unavailable,
@@ -312,13 +312,19 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     def current_progress(self):
         return Progress.from_dict(self.learner_progress)
 
-    def _apply_progress(self, incoming):
+    def _apply_progress(self, incoming, registration_id=None):
         """Merge SCORM Cloud's view of the learner into our record, then publish what changed."""
         result = merge(self.current_progress, incoming)
         if result.changed:
             self.learner_progress = result.progress.to_dict()
+            self._track(events.PROGRESS_UPDATED, events.progress_updated(
+                registration_id or self.registration_id, self.cloud_course_id, result.progress, result.reason))
         self._publish_results(result.progress)
         return result
+
+    def _track(self, event_type, data):
+        """A tracking event, as the user the block is bound to (the runtime adds user and course)."""
+        self.runtime.publish(self, event_type, data)
 
     def _publish_results(self, progress):
         """Publish grade and completion where they differ from what was last published for `progress`."""
@@ -432,12 +438,18 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             # Start our record where SCORM Cloud is (e.g. a new instance after a staff reset), so that
             # late postbacks about an earlier attempt are recognised as stale, and publish the
             # results SCORM Cloud already holds, as a postback would.
-            self._apply_progress(Progress.from_cloud(client.registration_progress(registration_id), "refresh"))
+            adopted = Progress.from_cloud(client.registration_progress(registration_id), "refresh")
+            self._track(events.REGISTRATION_CREATED,
+                        events.registration_created(registration_id, self.cloud_course_id, adopted=True))
+            self._apply_progress(adopted, registration_id)
+        else:
+            self._track(events.REGISTRATION_CREATED,
+                        events.registration_created(registration_id, self.cloud_course_id, adopted=False))
         self.registration_id = registration_id
         return registration_id
 
     def _cloud_course_exists(self, client):
-        """After a refused registration: is the linked course missing from this app (404), or was it something else?"""
+        """After a refused registration: does this app hold the linked course (else the refusal was a 404)?"""
         try:
             client.get_course(self.cloud_course_id)
         except NotFound:
@@ -541,6 +553,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         redirect_on_exit = compat.absolute_handler_url(self, "return", request.host_url, query=query)
         link = self._cloud_call(self._client().launch_link, registration_id, redirect_on_exit)
         self.last_launched = _now()
+        self._track(events.LAUNCHED, events.launched(registration_id, self.cloud_course_id,
+                                                     self.cloud_course_version, self.launch_mode,
+                                                     data.get("embedded")))
         return {"launch_url": link}
 
     @json_object_handler
@@ -670,6 +685,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         learners = [(registration, ref.anonymous_user_id, self._find_learner(ref.anonymous_user_id))
                     for registration, ref in reconcile.registrations_of_block(
                         self.id_prefix, str(self.scope_ids.usage_id), page.registrations)]
+        self._track(events.RECONCILE_REQUESTED,
+                    events.reconcile_requested(self.cloud_course_id, len(learners), page.more))
         tally = reconcile.Tally()
         for registration, anonymous_id, user in learners:
             with self._progress_lock(registration.id) as held:
