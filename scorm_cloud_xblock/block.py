@@ -486,6 +486,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             raise JsonHandlerError(*cloud_error(error)) from error
 
     # --- Learner views and handlers ----------------------------------------------------------------
+    # The mobile apps show a block in a web view of student_view only when it declares multi_device;
+    # the launch button and the return to the unit work there as in a browser.
+    @XBlock.supports("multi_device")
     def student_view(self, context=None):
         """Renders from stored state only: no SCORM Cloud call on a page view."""
         progress = self.current_progress
@@ -505,6 +508,46 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         fragment.add_javascript(loader.load_unicode("static/js/student.js"))
         fragment.initialize_js("ScormCloudStudent", state)
         return fragment
+
+    def public_view(self, context=None):
+        """
+        Visitors of a public course who are not enrolled (the LMS renders this view for them): the title
+        and how to get in. No registration, no SCORM Cloud call, nothing about any learner.
+        """
+        fragment = Fragment(_render("templates/public.html", display_name=self.display_name,
+                                    title=self.cloud_course_title or self.display_name))
+        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
+        return fragment
+
+    def student_view_data(self, context=None):
+        """
+        What a mobile client needs to show the unit, for the Course Blocks API.
+
+        The LMS collects this once per course publish, on a block bound to no learner, and serves it
+        to every learner: settings only. The learner's own status comes from `student_view_user_state`.
+        """
+        return {
+            "title": self.cloud_course_title or self.display_name,
+            "learning_standard": self.learning_standard,
+            "has_course": bool(self.cloud_course_id),
+            "launch_mode": self.launch_mode,
+            "has_score": self.has_score,
+            "max_grade": self.max_score(),
+            "user_state_handler": "student_view_user_state",
+        }
+
+    @XBlock.handler
+    def student_view_user_state(self, request, suffix=""):
+        """
+        The learner's status for mobile clients (GET): our stored record only, never a SCORM Cloud call,
+        and no launch link (the client asks the `launch` handler when the learner taps Launch).
+        """
+        if compat.anonymous_user_id(self) is None:
+            return _json_response({"error": "Sign in to take this course."}, status=403)
+        payload = self._progress_payload()
+        payload.pop("registration_id")
+        return _json_response({**payload, "registered": bool(self.registration_id),
+                               "can_launch": bool(self.cloud_course_id)})
 
     def _progress_payload(self, progress=None):
         progress = progress or self.current_progress
