@@ -4,13 +4,16 @@ SCORM Cloud reports progress in a ``RegistrationSchema``: from postbacks, which 
 out of order for hours, and from refreshes (GetRegistrationProgress). :func:`merge` folds each
 report into the stored :class:`Progress` so that the result depends on what was reported, not on
 the order it arrived in, and a learner's grade never regresses because of a late or partial
-report. The rules, in the order they are applied:
+report. Instances are numbered per registration, and a learner whose registration was deleted in
+SCORM Cloud goes on in a new one, their next ``attempt`` (decision 6), whose instances start at 0
+again: so an attempt is ordered by ``(attempt, instance)``. The rules, in the order they are applied:
 
-1. **Older instance: ignored** (``stale-instance``). It describes an attempt that has been replaced.
-2. **Newer instance: replaces the attempt** (``new-instance``). A new instance is a new attempt (a
-   new course version, or a new attempt after a staff reset), so its status starts afresh. The
-   replaced attempt, if it had any result, is kept in ``earlier``: the grade and completion earned
-   on it are not lost to a new course version (decision 4).
+1. **Older attempt or instance: ignored** (``stale-instance``). It describes an attempt that has been
+   replaced.
+2. **Newer attempt or instance: replaces the attempt** (``new-instance``). A new instance is a new
+   attempt (a new course version, or a new attempt after a staff reset), and so is a new
+   registration, so its status starts afresh. The replaced attempt, if it had any result, is kept in
+   ``earlier``: the grade and completion earned on it are not lost (decisions 4 and 6).
 3. **Same instance, older ``updated``: ignored** (``stale-update``). Times are compared as parsed
    datetimes, never as strings; a missing or unparseable ``updated`` counts as older than any known
    one, but is accepted while no time is known yet.
@@ -47,7 +50,7 @@ SUCCESS = (UNKNOWN, FAILED, PASSED)
 # Who produced a Progress: a postback, a GetRegistrationProgress refresh (also when a registration
 # is adopted), a staff reconcile (GetRegistrations), or nobody.
 SOURCES = ("postback", "refresh", "reconcile", "none")
-# Replaced attempts kept in `earlier`: one per course version a learner went through, bounded.
+# Replaced attempts kept in `earlier`: one per course version or registration a learner went through, bounded.
 MAX_EARLIER = 50
 
 APPLIED = "applied"
@@ -71,7 +74,7 @@ class Progress:
     """Progress on one registration instance, in SCORM Cloud's terms.
 
     ``score`` is SCORM Cloud's ``score.scaled``, 0..100; ``updated`` is its ISO-8601 ``updated``
-    as received.
+    as received; ``attempt`` is the registration's attempt in the id scheme (``ids``), 0 for the first.
     """
 
     completion: str = UNKNOWN
@@ -83,6 +86,7 @@ class Progress:
     source: str = "none"
     # Earlier instances that had a result, oldest first, each without an `earlier` of its own.
     earlier: tuple = ()
+    attempt: int = 0
 
     def __post_init__(self):
         if self.completion not in COMPLETION:
@@ -97,6 +101,8 @@ class Progress:
             raise ValueError(f"updated must be None or an ISO-8601 string, got {self.updated!r}")
         if isinstance(self.instance, bool) or not isinstance(self.instance, int) or self.instance < 0:
             raise ValueError(f"instance must be a non-negative integer, got {self.instance!r}")
+        if isinstance(self.attempt, bool) or not isinstance(self.attempt, int) or self.attempt < 0:
+            raise ValueError(f"attempt must be a non-negative integer, got {self.attempt!r}")
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
         if not isinstance(self.earlier, tuple) or not all(
@@ -133,11 +139,14 @@ class Progress:
             instance=_instance(data.get("instance")),
             source=source if source in SOURCES else "none",
             earlier=_earlier(data.get("earlier")),
+            # Records from before attempts existed were all about the first registration.
+            attempt=_instance(data.get("attempt")),
         )
 
     @classmethod
-    def from_cloud(cls, registration, source):
-        """Our record of a ``client.RegistrationProgress`` (the one parser of SCORM Cloud's schema).
+    def from_cloud(cls, registration, source, attempt=0):
+        """Our record of a ``client.RegistrationProgress`` (the one parser of SCORM Cloud's schema),
+        about the registration of ``attempt`` (SCORM Cloud's schema does not say which attempt it is).
 
         The wire values were parsed defensively there; what is still out of range for our record
         (a score above 100, negative time) is clamped here by :meth:`from_dict`, never fatal.
@@ -153,7 +162,18 @@ class Progress:
             "updated": updated.isoformat(timespec="milliseconds").replace("+00:00", "Z") if updated else None,
             "instance": registration.instance,
             "source": source,
+            "attempt": attempt,
         })
+
+
+def start_attempt(current, attempt):
+    """Our record when the learner moves to a new registration ``attempt`` that has reported nothing yet.
+
+    The status shown starts afresh; what the replaced attempt earned joins ``earlier``, as for a new
+    instance. A record already at ``attempt`` or later is kept as it is.
+    """
+    return merge(current, Progress(attempt=attempt)).progress
+
 
 def _earlier(value):
     if not isinstance(value, list):
@@ -227,9 +247,10 @@ def _content(progress):
 
 def merge(current, incoming):
     """Fold the report ``incoming`` into the stored ``current``, by the rules in the module docstring."""
-    if incoming.instance < current.instance:
+    # A new registration (attempt) numbers its instances from 0 again.
+    if (incoming.attempt, incoming.instance) < (current.attempt, current.instance):
         return MergeResult(current, False, STALE_INSTANCE)
-    if incoming.instance > current.instance:
+    if (incoming.attempt, incoming.instance) > (current.attempt, current.instance):
         earlier = current.earlier
         if current.has_result:
             earlier = (*earlier, replace(current, earlier=()))[-MAX_EARLIER:]
@@ -249,6 +270,7 @@ def merge(current, incoming):
         instance=current.instance,
         source=incoming.source,
         earlier=current.earlier,
+        attempt=current.attempt,
     )
     if _content(merged) == _content(current):
         return MergeResult(current, False, DUPLICATE)

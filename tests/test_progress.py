@@ -24,6 +24,7 @@ from scorm_cloud_xblock.progress import (
     Progress,
     merge,
     parse_updated,
+    start_attempt,
 )
 
 T0 = "2024-05-01T10:00:00.000Z"
@@ -66,6 +67,9 @@ def test_defaults_mean_nothing_reported():
         {"instance": 1.0},
         {"instance": True},
         {"source": "somebody"},
+        {"attempt": -1},
+        {"attempt": 1.0},
+        {"attempt": True},
     ],
 )
 def test_invalid_values_are_refused(kwargs):
@@ -85,6 +89,7 @@ def test_to_dict_from_dict_round_trip():
         "instance": 2,
         "source": "refresh",
         "earlier": [],
+        "attempt": 0,
     }
     assert Progress.from_dict(data) == progress
 
@@ -243,6 +248,56 @@ def test_newer_instance_replaces_the_attempt_and_keeps_the_old_one_as_earlier():
     # Same-instance merges keep them.
     assert merge(third.progress, postback(completion=COMPLETED, score=10, updated=T2, instance=2)).progress.earlier \
         == third.progress.earlier
+
+
+# --- a new registration (attempt): its instances start at 0 again (decision 6) ---------------
+
+
+def test_a_new_registrations_first_instance_is_newer_than_any_instance_of_the_old_one():
+    current = postback(completion=COMPLETED, success=PASSED, score=90, updated=T2, instance=3)
+    incoming = postback(completion=INCOMPLETE, updated=T0, instance=0, attempt=1)
+    assert merge(current, incoming) == MergeResult(replace(incoming, earlier=(current,)), True, NEW_INSTANCE)
+
+
+def test_reports_about_an_earlier_registration_are_stale_whatever_their_instance():
+    current = postback(completion=INCOMPLETE, updated=T0, instance=0, attempt=2)
+    for attempt, instance in ((1, 0), (1, 9), (0, 5)):
+        incoming = postback(completion=COMPLETED, score=100, updated=T2, instance=instance, attempt=attempt)
+        assert merge(current, incoming) == MergeResult(current, False, STALE_INSTANCE)
+
+
+def test_within_a_registration_instances_and_updates_are_compared_as_before():
+    current = postback(completion=INCOMPLETE, score=40, updated=T1, instance=1, attempt=1)
+    assert merge(current, postback(score=99, updated=T0, instance=1, attempt=1)).reason == STALE_UPDATE
+    assert merge(current, postback(score=99, updated=T2, instance=0, attempt=1)).reason == STALE_INSTANCE
+    applied = merge(current, postback(completion=COMPLETED, score=80, updated=T2, instance=1, attempt=1))
+    assert (applied.reason, applied.progress.attempt, applied.progress.score) == (APPLIED, 1, 80)
+
+
+def test_starting_an_attempt_keeps_what_the_last_one_earned_and_shows_a_fresh_status():
+    current = postback(completion=COMPLETED, success=PASSED, score=90, total_seconds=600, updated=T2, instance=2)
+    started = start_attempt(current, 1)
+    assert started == Progress(attempt=1, earlier=(current,))
+    # Nothing reported on the lost registration: nothing to keep.
+    assert start_attempt(Progress(updated=T0, source="refresh"), 1) == Progress(attempt=1)
+    # Already there (a concurrent request started it): unchanged.
+    ahead = postback(completion=INCOMPLETE, updated=T1, attempt=1, earlier=(current,))
+    assert start_attempt(ahead, 1) == ahead
+    assert Progress.from_dict(started.to_dict()) == started
+
+
+def test_records_from_before_attempts_are_about_the_first_registration():
+    data = Progress(COMPLETED, PASSED, 80.0, 10.0, T1, 1, "postback").to_dict()
+    del data["attempt"]
+    assert Progress.from_dict(data).attempt == 0
+    assert Progress.from_dict({**data, "attempt": "two"}).attempt == 0
+    assert Progress.from_dict({**data, "attempt": 2}).attempt == 2
+
+
+def test_from_cloud_records_the_attempt_it_was_asked_about():
+    registration = RegistrationProgress.from_json(REGISTRATION)
+    assert Progress.from_cloud(registration, "refresh", attempt=3).attempt == 3
+    assert Progress.from_cloud(registration, "refresh").attempt == 0
 
 
 def test_earlier_attempts_from_a_damaged_record_are_read_defensively():
