@@ -31,7 +31,7 @@ from .client import (
     ScormCloudError, Unavailable,
 )
 from .postback import PostbackError, postback_password, postback_url, read_postback, verify_postback
-from .progress import Progress, merge
+from .progress import Progress, merge, start_attempt
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
@@ -202,6 +202,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     # --- Learner state -----------------------------------------------------------------------------
     registration_id = String(default=None, scope=Scope.user_state)
+    # The learner's registration attempt in the id scheme: a registration deleted in SCORM Cloud is
+    # followed by the next attempt's, under a new id (decision 6).
+    attempt = Integer(default=0, scope=Scope.user_state)
     learner_progress = Dict(default={}, scope=Scope.user_state, help="Our record of the learner's SCORM Cloud progress.")
     last_launched = String(default=None, scope=Scope.user_state)
     last_refreshed = String(default=None, scope=Scope.user_state)
@@ -236,16 +239,18 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             raise JsonHandlerError(503, "SCORM Cloud is not configured on this site (POSTBACK_SECRET is missing).")
         return secret
 
-    def _progress_lock(self, registration_id):
+    def _progress_lock(self, anonymous_id):
         """
         The lock on one learner's record, held from loading it to saving it.
 
-        Postbacks, the refresh and staff reconcile each merge into the state they loaded and save it;
-        without the lock, an older record or grade could be saved last. It outlives the slowest
-        SCORM Cloud call (every attempt timing out), so it only expires when its holder died.
+        Postbacks, the refresh, staff reconcile and starting a new attempt each change the state they
+        loaded and save it; without the lock, an older record or grade could be saved last. It is the
+        learner's, not a registration's: a new attempt changes the registration. It outlives the
+        slowest SCORM Cloud call (every attempt timing out), so it only expires when its holder died.
         """
         connect, read = client_timeout(self._config().get("TIMEOUT"))
-        key = "scorm-cloud-xblock:progress:" + hashlib.sha256(registration_id.encode("utf-8")).hexdigest()
+        learner = f"{self.scope_ids.usage_id}\n{anonymous_id}"
+        key = "scorm-cloud-xblock:progress:" + hashlib.sha256(learner.encode("utf-8")).hexdigest()
         return compat.exclusive(key, int((connect + read) * (CLIENT_RETRIES + 1)) + 30)
 
     def _client(self):
@@ -400,12 +405,12 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         return learner_block
 
     # --- Registration ------------------------------------------------------------------------------
-    def _learner_registration_id(self):
+    def _learner_registration_id(self, attempt):
         anonymous_id = compat.anonymous_user_id(self)
         if anonymous_id is None:
             raise JsonHandlerError(403, "Sign in to take this course.")
         try:
-            return ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), anonymous_id)
+            return ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), anonymous_id, attempt)
         except ids.InvalidId as error:
             # The LMS's anonymous ids are hex; other runtimes (or a bad ID_PREFIX) may break the id rules.
             log.error("No SCORM Cloud registration id for %s: %s", self.scope_ids.usage_id, error)
@@ -415,9 +420,19 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         """Create the learner's registration once; adopt it if it already exists in SCORM Cloud."""
         if self.registration_id:
             return self.registration_id
+        registration_id = self._register(request, self.attempt)
+        self.registration_id = registration_id
+        return registration_id
+
+    def _register(self, request, attempt):
+        """
+        Create the registration of the learner's `attempt`, or adopt it if it already exists; its id.
+
+        Nothing of the learner's state but the record of progress is changed: the caller stores the id.
+        """
         if not self.cloud_course_id:
             raise JsonHandlerError(409, "This component has no SCORM Cloud course yet.")
-        registration_id = self._learner_registration_id()
+        registration_id = self._learner_registration_id(attempt)
         first_name, last_name = compat.learner_names(self)
         learner = Learner(
             id=compat.anonymous_user_id(self),
@@ -438,13 +453,29 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             # Start our record where SCORM Cloud is (e.g. a new instance after a staff reset), so that
             # late postbacks about an earlier attempt are recognised as stale, and publish the
             # results SCORM Cloud already holds, as a postback would.
-            adopted = Progress.from_cloud(client.registration_progress(registration_id), "refresh")
+            adopted = Progress.from_cloud(client.registration_progress(registration_id), "refresh", attempt)
             self._track(events.REGISTRATION_CREATED,
                         events.registration_created(registration_id, self.cloud_course_id, adopted=True))
             self._apply_progress(adopted, registration_id)
         else:
             self._track(events.REGISTRATION_CREATED,
                         events.registration_created(registration_id, self.cloud_course_id, adopted=False))
+        return registration_id
+
+    def _start_next_attempt(self, request, lost_id):
+        """
+        SCORM Cloud no longer holds the learner's registration `lost_id` (deleted there): register their
+        next attempt under a new id, so that its instances, which start at 0 again, are not taken for
+        stale reports of the lost one (decision 6). What the lost attempt earned stays in our record.
+
+        Called with the learner's record locked. Nothing is stored unless the new registration exists.
+        """
+        attempt = self.attempt + 1
+        registration_id = self._register(request, attempt)
+        log.warning("SCORM Cloud has no registration %s for %s any more (deleted there?): the learner goes on "
+                    "in a new registration, %s.", lost_id, self.scope_ids.usage_id, registration_id)
+        self.learner_progress = start_attempt(self.current_progress, attempt).to_dict()
+        self.attempt = attempt
         self.registration_id = registration_id
         return registration_id
 
@@ -594,34 +625,62 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                                    compat.anonymous_user_id(self), return_to)
         query = urlencode({"next": return_to, "sig": sig})
         redirect_on_exit = compat.absolute_handler_url(self, "return", request.host_url, query=query)
-        link = self._cloud_call(self._client().launch_link, registration_id, redirect_on_exit)
+        client = self._client()
+        try:
+            link = client.launch_link(registration_id, redirect_on_exit)
+        except NotFound:
+            # Deleted in SCORM Cloud: the learner goes on in a new registration, in this same click.
+            registration_id = self._replace_lost_registration(request, registration_id)
+            link = self._cloud_call(client.launch_link, registration_id, redirect_on_exit)
+        except ScormCloudError as error:
+            log.warning("SCORM Cloud call launch_link failed: %s", error)
+            raise JsonHandlerError(*cloud_error(error)) from error
         self.last_launched = _now()
         self._track(events.LAUNCHED, events.launched(registration_id, self.cloud_course_id,
                                                      self.cloud_course_version, self.launch_mode,
                                                      data.get("embedded")))
         return {"launch_url": link}
 
-    @json_object_handler
-    def progress(self, data, suffix=""):
+    def _replace_lost_registration(self, request, lost_id):
+        """The learner's next attempt, started by one request only: a concurrent one is told to try again."""
+        with self._progress_lock(compat.anonymous_user_id(self)) as held:
+            if not held:
+                raise JsonHandlerError(503, "Your course is being prepared. Please try again in a moment.")
+            registration_id = self._cloud_call(self._start_next_attempt, request, lost_id)
+            self.save()
+            return registration_id
+
+    @json_request_handler
+    def progress(self, data, request):
         """The learner's progress; with {"refresh": true}, first asks SCORM Cloud once."""
         if data.get("refresh") and self.registration_id:
-            self._refresh()
+            self._refresh(request)
         return self._progress_payload()
 
-    def _refresh(self):
+    def _refresh(self, request):
         """
         One GetRegistrationProgress: the backstop for late or lost postbacks. None, and nothing
         asked, while another request updates the learner's record: the stored state is shown.
+        A registration SCORM Cloud no longer holds is followed by the learner's next attempt.
 
         The state was loaded with the block, before the lock; SCORM Cloud is read inside it, so what
         is merged is at least as new as anything a postback saved before.
         """
-        with self._progress_lock(self.registration_id) as held:
+        with self._progress_lock(compat.anonymous_user_id(self)) as held:
             if not held:
                 return None
-            remote = self._cloud_call(self._client().registration_progress, self.registration_id)
+            client = self._client()
+            try:
+                remote = client.registration_progress(self.registration_id)
+            except NotFound:
+                self._cloud_call(self._start_next_attempt, request, self.registration_id)
+                self.save()
+                return None
+            except ScormCloudError as error:
+                log.warning("SCORM Cloud call registration_progress failed: %s", error)
+                raise JsonHandlerError(*cloud_error(error)) from error
             self.last_refreshed = _now()
-            reason = self._apply_progress(Progress.from_cloud(remote, "refresh")).reason
+            reason = self._apply_progress(Progress.from_cloud(remote, "refresh", self.attempt)).reason
             self.save()
             return reason
 
@@ -638,7 +697,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         # Without POSTBACK_SECRET the site is not configured for SCORM Cloud: just go back to the unit.
         if secret and self.registration_id and anonymous_id:
             try:
-                self._refresh()
+                self._refresh(request)
             except JsonHandlerError as error:
                 log.warning("Progress refresh on return failed: %s", error.message)
         if target == return_url.FRAME:
@@ -672,7 +731,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if ref.usage_hash != ids.usage_key_hash(str(self.scope_ids.usage_id)):
             return _json_response({"error": "The registration belongs to another component."}, status=404)
         # The learner's state is loaded by the rebind, so everything from there to the save is locked.
-        with self._progress_lock(registration_id) as held:
+        with self._progress_lock(ref.anonymous_user_id) as held:
             if not held:
                 return _json_response({"error": "The learner's record is being updated; try again."}, status=503)
             return self._take_postback(posted, ref, registration_id)
@@ -697,11 +756,12 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             # The anonymous-id lookup is global; make sure the id belongs to this course's learner.
             if compat.anonymous_user_id(self) != ref.anonymous_user_id:
                 return _json_response({"error": "Unknown learner."}, status=404)
+        # Also a registration of an earlier attempt, replaced since (decision 6): only the current one counts.
         if self.registration_id != registration_id:
             return _json_response({"error": "Unknown registration."}, status=404)
 
         outcome = self._apply_progress(
-            Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback"))
+            Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback", ref.attempt))
         self.save()
         return _json_response({"result": outcome.reason})
 
@@ -725,30 +785,41 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         client = self._client()
         page = self._cloud_call(client.list_registrations_page, course_id=self.cloud_course_id, more=more)
         # Everything this staff-bound block needs comes first: loading a learner changes its services.
-        learners = [(registration, ref.anonymous_user_id, self._find_learner(ref.anonymous_user_id))
+        learners = [(registration, ref, self._find_learner(ref.anonymous_user_id))
                     for registration, ref in reconcile.registrations_of_block(
                         self.id_prefix, str(self.scope_ids.usage_id), page.registrations)]
         self._track(events.RECONCILE_REQUESTED,
                     events.reconcile_requested(self.cloud_course_id, len(learners), page.more))
         tally = reconcile.Tally()
-        for registration, anonymous_id, user in learners:
-            with self._progress_lock(registration.id) as held:
+        for registration, ref, user in learners:
+            with self._progress_lock(ref.anonymous_user_id) as held:
                 # A learner being updated right now (a postback, a refresh) is left to that request.
-                learner_block = self._learner_block(anonymous_id, user) if held else None
+                learner_block = self._learner_block(ref.anonymous_user_id, user) if held else None
                 if learner_block is None:
                     tally.count("failed")
                     continue
-                tally.count("updated" if learner_block.merge_registration(registration) else "unchanged")
+                merged = learner_block.merge_registration(registration, ref.attempt)
+                tally.count("updated" if merged else "unchanged")
                 learner_block.save()
         return {**tally.to_dict(), "more": page.more}
 
-    def merge_registration(self, registration):
-        """On a block bound to the learner: adopt the registration if our record lost it, then merge."""
-        if self.registration_id not in (None, registration.id):
+    def merge_registration(self, registration, attempt=0):
+        """
+        On a block bound to the learner: merge the registration of `attempt` if it is the learner's
+        current one. A record that lost its registration id adopts the one of the attempt it is at.
+
+        Another attempt's registration (one replaced since, still in SCORM Cloud) changes nothing.
+        """
+        if self.registration_id is None:
+            if attempt != self.attempt:
+                return False
+            self.registration_id = registration.id
+            adopted = True
+        elif self.registration_id == registration.id:
+            adopted = False
+        else:
             return False
-        adopted = self.registration_id is None
-        self.registration_id = registration.id
-        return self._apply_progress(Progress.from_cloud(registration, "reconcile")).changed or adopted
+        return self._apply_progress(Progress.from_cloud(registration, "reconcile", attempt)).changed or adopted
 
     # --- Studio ------------------------------------------------------------------------------------
     def studio_view(self, context=None):
