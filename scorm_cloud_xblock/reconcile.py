@@ -2,8 +2,9 @@
 
 Postbacks can be late or lost and the learner may never come back, so staff can pull SCORM Cloud's
 current progress for every learner of a component. The block's registrations are recognised by their
-id (``ids``): this block's prefix and usage hash, first attempt; everything else in the course listing
-(other reruns or duplicates sharing the SCORM Cloud course) is skipped.
+id (``ids``): this block's prefix and usage hash, of any attempt; everything else in the course listing
+(other reruns or duplicates sharing the SCORM Cloud course) is skipped. Which attempt is a learner's
+current one only their record knows, so each is checked against it (decision 6).
 """
 from dataclasses import asdict, dataclass
 
@@ -11,7 +12,7 @@ from . import ids
 
 
 def registrations_of_block(prefix, usage_key, registrations):
-    """``(registration, RegistrationRef)`` for each registration this block made, in listing order."""
+    """``(registration, RegistrationRef)`` for each registration this block made, any attempt, in listing order."""
     usage_hash = ids.usage_key_hash(usage_key)
     found = []
     for registration in registrations:
@@ -19,7 +20,7 @@ def registrations_of_block(prefix, usage_key, registrations):
             ref = ids.parse_registration_id(prefix, registration.id)
         except ids.InvalidId:
             continue
-        if ref.usage_hash == usage_hash and ref.attempt == 0:
+        if ref.usage_hash == usage_hash:
             found.append((registration, ref))
     return found
 

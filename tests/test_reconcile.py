@@ -181,3 +181,58 @@ def cloud_factory():
 def test_reconcile_needs_a_linked_course(rt, staff):
     empty = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY)
     assert rt.handle(empty, "reconcile", user=staff, json={}).status_code == 409
+
+
+# --- learners on a later attempt (decision 6) --------------------------------------------------------
+
+
+def learner_on_second_attempt(rt, unit, cloud, name):
+    """A learner whose first registration was deleted in SCORM Cloud, and who launched again since."""
+    learner = rt.add_user(name)
+    register(rt, unit, learner)
+    cloud.delete_registration(registration_of(rt, learner, unit))
+    assert rt.handle(unit, "launch", user=learner, json={}).status_code == 200
+    current = ids.registration_id(PREFIX, str(unit), rt.anonymous_user_id(learner, COURSE_KEY), 1)
+    assert rt.user_state(learner, unit)["registration_id"] == current
+    return learner, current
+
+
+def test_reconcile_merges_the_learners_current_attempt(rt, unit, staff, emulator, cloud):
+    alice, current = learner_on_second_attempt(rt, unit, cloud, "alice")
+    emulator.admin.set_progress(current, registrationCompletion="COMPLETED", score={"scaled": 70})
+
+    totals, _ = reconcile_all(rt, unit, staff)
+    assert totals == {"checked": 1, "updated": 1, "unchanged": 0, "failed": 0}
+    assert weighted(rt, alice, unit) == (7.0, 10.0)
+    progress = rt.user_state(alice, unit)["learner_progress"]
+    assert (progress["attempt"], progress["source"]) == (1, "reconcile")
+
+
+def test_an_old_attempts_registration_still_in_scorm_cloud_changes_nothing(rt, unit, staff, emulator, cloud,
+                                                                           golf_course):
+    alice, current = learner_on_second_attempt(rt, unit, cloud, "alice")
+    emulator.admin.set_progress(current, registrationCompletion="INCOMPLETE", score={"scaled": 30})
+    # The first attempt's id is in SCORM Cloud again (restored, or made by hand), with a better result.
+    old = registration_of(rt, alice, unit)
+    cloud.create_registration(old, golf_course.id, Learner(id="restored"))
+    emulator.admin.set_progress(old, registrationCompletion="COMPLETED", score={"scaled": 100})
+
+    totals, _ = reconcile_all(rt, unit, staff)
+    assert totals == {"checked": 2, "updated": 1, "unchanged": 1, "failed": 0}
+    assert weighted(rt, alice, unit) == (3.0, 10.0)
+    state = rt.user_state(alice, unit)
+    assert state["registration_id"] == current
+    assert (state["learner_progress"]["attempt"], state["learner_progress"]["score"]) == (1, 30)
+    assert rt.completions.get((alice.id, unit), 0.0) == 0.0
+
+
+def test_a_record_that_lost_its_registration_adopts_only_the_attempt_it_is_at(rt, unit, staff, emulator, cloud):
+    alice, current = learner_on_second_attempt(rt, unit, cloud, "alice")
+    emulator.admin.set_progress(current, registrationCompletion="COMPLETED", score={"scaled": 90})
+    # "Delete learner state": the platform deletes the record, attempt included; the learner starts over
+    # at the first id when they come back, so the second attempt's registration is not theirs any more.
+    rt.delete_student_state(unit, alice, staff)
+
+    totals, _ = reconcile_all(rt, unit, staff)
+    assert totals == {"checked": 1, "updated": 0, "unchanged": 1, "failed": 0}
+    assert rt.user_state(alice, unit).get("registration_id") is None
