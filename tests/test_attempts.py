@@ -227,3 +227,13 @@ def test_a_launch_that_loaded_the_state_before_the_other_saved_it_adopts_the_sam
     assert not cloud.registration_exists(attempt_id(rt, alice, unit, 2))
     assert weighted(rt, alice, unit) == (8.0, 10.0)
     assert state["learner_progress"]["earlier"][0]["score"] == 80
+
+
+def test_the_unit_speaks_of_an_earlier_attempt_not_only_of_an_earlier_version(rt, unit, alice,
+                                                                              finished_then_deleted):
+    assert rt.handle(unit, "launch", user=alice, json={}).status_code == 200
+    fragment = rt.load_block(unit, user=alice).student_view()
+    assert fragment.json_init_args["progress"]["earlier"] == {"completed": True, "best_score": 80}
+    script = "".join(resource.data for resource in fragment.resources if resource.mimetype == "application/javascript")
+    assert "You completed this course in an earlier attempt" in script
+    assert "earlier version" not in script

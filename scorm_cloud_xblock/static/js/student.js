@@ -23,11 +23,12 @@ function ScormCloudStudent(runtime, element, state) {
     ScormCloud.setField(root, 'score', p.score === null || p.score === undefined ? '—' : Math.round(p.score) + '%');
     ScormCloud.setField(root, 'time', timeText(p.total_seconds));
     button.textContent = p.completion === 'COMPLETED' ? 'Review' : (p.completion === 'INCOMPLETE' ? 'Resume' : 'Launch');
-    // The status is the current course version's; what an earlier version earned is kept.
+    // The status is the current attempt's (a new course version, or a new registration after the
+    // old one was deleted in SCORM Cloud); what an earlier attempt earned is kept.
     var earlier = root.querySelector('.scorm-cloud-earlier');
     if (p.earlier && (p.earlier.completed || p.earlier.best_score !== null)) {
-      earlier.textContent = (p.earlier.completed ? 'You completed an earlier version of this course' :
-        'You took an earlier version of this course') +
+      earlier.textContent = (p.earlier.completed ? 'You completed this course in an earlier attempt' :
+        'You took this course in an earlier attempt') +
         (p.earlier.best_score !== null ? ' (best score ' + Math.round(p.earlier.best_score) + '%)' : '') +
         '. Your grade and completion from it are kept.';
       earlier.hidden = false;
