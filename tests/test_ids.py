@@ -104,6 +104,15 @@ def test_parse_round_trips(prefix, attempt):
     assert parse_registration_id(prefix, value) == RegistrationRef(usage_key_hash(USAGE_KEY), ANON, attempt)
 
 
+def test_a_learners_next_attempts_extend_the_first_id_and_parse_back_to_the_same_learner():
+    # A registration deleted in SCORM Cloud is followed by the next attempt's (decision 6).
+    first = registration_id("edx", USAGE_KEY, ANON)
+    for attempt in (1, 2, 10):
+        value = registration_id("edx", USAGE_KEY, ANON, attempt)
+        assert value == f"{first}-{attempt}"
+        assert parse_registration_id("edx", value) == RegistrationRef(usage_key_hash(USAGE_KEY), ANON, attempt)
+
+
 def test_parse_round_trips_random_parts():
     rng = random.Random(1234)
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._"
