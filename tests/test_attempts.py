@@ -237,3 +237,21 @@ def test_the_unit_speaks_of_an_earlier_attempt_not_only_of_an_earlier_version(rt
     script = "".join(resource.data for resource in fragment.resources if resource.mimetype == "application/javascript")
     assert "You completed this course in an earlier attempt" in script
     assert "earlier version" not in script
+
+
+def test_delete_learner_state_on_a_later_attempt_starts_over_at_the_first_id(rt, unit, alice, cloud, emulator,
+                                                                            receiver, finished_then_deleted):
+    first, _ = finished_then_deleted
+    assert rt.handle(unit, "launch", user=alice, json={}).status_code == 200
+    second = attempt_id(rt, alice, unit, 1)
+    staff = rt.add_user("teacher", is_course_staff=True)
+    rt.delete_student_state(unit, alice, staff)
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+
+    assert register(rt, unit, alice)["registration_id"] == first
+    assert cloud.registration_exists(first)
+    assert rt.user_state(alice, unit).get("attempt", 0) == 0
+    # The later attempt's registration is not the learner's any more.
+    emulator.admin.set_progress(second, registrationCompletion="COMPLETED", score={"scaled": 100})
+    assert replay(rt, unit, delivered_postbacks(emulator, receiver)[-1]).status_code == 404
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
