@@ -59,9 +59,12 @@ def emulator(emulator_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from tests.browser import launch_chromium
+    from tests.browser import REQUIRED, launch_chromium
 
-    sync_api = pytest.importorskip("playwright.sync_api")
+    if REQUIRED:
+        from playwright import sync_api
+    else:
+        sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium
