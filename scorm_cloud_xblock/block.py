@@ -353,6 +353,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         SCORM Cloud starts a new registration instance: the old attempt stays in its history, and late
         postbacks about it carry the older instance number, which the merge ignores.
         """
+        # The first attempt's id: the platform deletes the attempt number with the state, so a learner on a
+        # later attempt starts over at the first id, a new instance of it or a new registration (decision 6).
         registration_id = ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), user_id)
         # Whatever SCORM Cloud says, the instructor's reset goes on: the platform deletes our state next.
         try:
@@ -674,6 +676,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                 remote = client.registration_progress(self.registration_id)
             except NotFound:
                 self._cloud_call(self._start_next_attempt, request, self.registration_id)
+                # The new registration has nothing to report yet.
+                self.last_refreshed = _now()
                 self.save()
                 return None
             except ScormCloudError as error:

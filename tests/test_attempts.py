@@ -255,3 +255,12 @@ def test_delete_learner_state_on_a_later_attempt_starts_over_at_the_first_id(rt,
     emulator.admin.set_progress(second, registrationCompletion="COMPLETED", score={"scaled": 100})
     assert replay(rt, unit, delivered_postbacks(emulator, receiver)[-1]).status_code == 404
     assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+
+
+def test_after_the_return_started_the_next_attempt_the_page_asks_scorm_cloud_no_more(rt, unit, alice, cloud):
+    # Alice launched her first attempt; its registration was deleted while she was in the player.
+    assert rt.handle(unit, "launch", user=alice, json={}).status_code == 200
+    cloud.delete_registration(registration_of(rt, alice, unit))
+    assert rt.handle(unit, "return", user=alice, method="GET").status_code == 302
+    assert rt.user_state(alice, unit)["attempt"] == 1
+    assert rt.load_block(unit, user=alice).student_view().json_init_args["needs_refresh"] is False
