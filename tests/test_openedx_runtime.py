@@ -12,6 +12,8 @@ from xblock.fields import Float, Integer, Scope, String
 from xblock.runtime import KeyValueStore
 from xblock.scorable import ScorableXBlockMixin, Score
 
+from tests.openedx.platform_modules import current_request, get_current_request, load_single_xblock
+from tests.openedx.requests import build_request
 from tests.openedx import (
     AnonymousStateWriteError, OpenEdxTestRuntime, RebindUserServiceError, ReentrantPublishError,
     UnboundStateAccessError,
@@ -240,6 +242,38 @@ def test_learner_state_is_per_user_and_keyed_like_kvsfielddata(rt, alice, bob):
     block = rt.load_block(usage_key, user=alice)
     assert (block.usage_key, block.context_key) == (usage_key, usage_key.context_key)
     assert block.clicks == 3
+
+
+def test_learner_state_is_read_when_the_block_is_loaded_and_written_field_by_field(rt, alice, staff):
+    # The LMS's FieldDataCache reads the StudentModule row once, when the block is loaded.
+    usage_key = rt.create_block(ToyBlock, course_key=COURSE, block_id="toy")
+    rt.handle(usage_key, "click", user=alice, json={"by": 3})
+    earlier = rt.load_block(usage_key, user=alice)
+    rt.handle(usage_key, "click", user=alice, json={"by": 4})
+    assert earlier.clicks == 3
+    assert rt.load_block(usage_key, user=alice).clicks == 7
+    # Only the fields the block saves are written, into the row as it is then.
+    earlier.attempts = 2
+    earlier.save()
+    assert rt.user_state(alice, usage_key) == {"clicks": 7, "attempts": 2}
+    # A save after the row was deleted makes it again, with what the block saved.
+    loaded = rt.load_block(usage_key, user=alice)
+    assert loaded.clicks == 7
+    rt.delete_student_state(usage_key, alice, staff)
+    assert loaded.clicks == 7
+    loaded.clicks += 1
+    loaded.save()
+    assert rt.user_state(alice, usage_key) == {"clicks": 8}
+
+
+def test_a_block_loaded_again_in_the_request_reads_the_state_as_it_is_then(rt, alice):
+    usage_key = rt.create_block(ToyBlock, course_key=COURSE, block_id="toy")
+    rt.handle(usage_key, "click", user=alice, json={"by": 3})
+    block = rt.load_block(usage_key, user=alice)
+    rt.handle(usage_key, "click", user=alice, json={"by": 1})
+    with current_request(rt, build_request("GET", "/", alice, https=True, host="lms.example.com")):
+        again = load_single_xblock(get_current_request(), alice.id, COURSE, str(usage_key))
+    assert (block.clicks, again.clicks) == (3, 4)
 
 
 def test_each_block_has_its_own_field_data(rt, alice, bob):

@@ -1,6 +1,8 @@
 """Field data as the LMS and Studio compose it: authored data from the modulestore, learner data
 from the courseware tables, both behind ``KvsFieldData`` so keys are exactly ``KvsFieldData._key``.
 """
+import json
+
 from xblock.exceptions import InvalidScopeError
 from xblock.field_data import ReadOnlyFieldData, SplitFieldData
 from xblock.fields import Scope, UserScope
@@ -29,7 +31,8 @@ class UnboundStateAccessError(HarnessError):
 class StudentDataStore(KeyValueStore):
     """Learner-scoped rows (``StudentModule`` and friends) seen through one bound user.
 
-    ``db`` is shared by every request; ``user_id`` is the user the block is bound to.
+    ``db`` is shared by every request; ``user_id`` is the user the block is bound to. Reads are
+    lazy: each reads the shared store as it is then. See ``StudentModuleCache`` for the LMS's reads.
     """
 
     def __init__(self, db, user_id):
@@ -65,6 +68,55 @@ class StudentDataStore(KeyValueStore):
     def delete(self, key):
         self._check_write(key)
         del self.db[key]
+
+
+class StudentModuleCache(StudentDataStore):
+    """The LMS's ``FieldDataCache`` for one block and one learner.
+
+    The LMS reads the learner's ``StudentModule`` row when it loads (or rebinds) the block, and every
+    read in that request answers from that snapshot, however the row changes meanwhile. Writes
+    (``DjangoXBlockUserStateClient.set_many``) merge the saved fields into the row as it is then,
+    creating it again if it was deleted. Values travel as JSON, as in ``StudentModule.state``.
+    """
+
+    def __init__(self, db, user_id, usage_id):
+        super().__init__(db, user_id)
+        self.usage_id = usage_id
+        self.snapshot = {key: _json_copy(value) for key, value in db.items() if self._cached(key)}
+
+    def _cached(self, key):
+        return (key.scope == Scope.user_state and key.user_id == self.user_id
+                and key.block_scope_id == self.usage_id)
+
+    def get(self, key):
+        if not self._cached(key):
+            return super().get(key)
+        return _json_copy(self.snapshot[key])
+
+    def has(self, key):
+        return key in self.snapshot if self._cached(key) else super().has(key)
+
+    def set(self, key, value):
+        self.set_many({key: value})
+
+    def set_many(self, update_dict):
+        for key in update_dict:
+            self._check_write(key)
+        stored = {key: _json_copy(value) for key, value in update_dict.items()}
+        self.db.update(stored)
+        self.snapshot.update({key: value for key, value in stored.items() if self._cached(key)})
+
+    def delete(self, key):
+        self._check_write(key)
+        if self._cached(key):
+            del self.snapshot[key]
+            self.db.pop(key, None)
+        else:
+            del self.db[key]
+
+
+def _json_copy(value):
+    return json.loads(json.dumps(value))
 
 
 class UnboundStudentData(KeyValueStore):

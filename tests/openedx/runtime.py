@@ -161,27 +161,29 @@ class BlockRuntime(Runtime):
 
     # Blocks and field data --------------------------------------------------------------------
 
-    def _student_store(self, user_id):
+    def _student_store(self, user_id, usage_id):
         if self.mode == "studio":
             return fd.StudioStudentData()
         if self.mode == "unbound":
             return fd.UnboundStudentData()
         if self.mode == "preview":
+            # Studio preview keeps learner state in the session, read as it is at each access.
             return fd.StudentDataStore(self.platform.preview_session(self.user), user_id)
-        return fd.StudentDataStore(self.platform.student_db, user_id)
+        # The LMS reads the learner's row when it loads or rebinds the block (FieldDataCache).
+        return fd.StudentModuleCache(self.platform.student_db, user_id, usage_id)
 
-    def _new_field_data(self, user_id):
+    def _new_field_data(self, user_id, usage_id):
+        student = self._student_store(user_id, usage_id)
         if self.draft is not None:
-            return fd.compose(self.draft, self._student_store(user_id), authored_writable=True)
-        return fd.compose(DictKeyValueStore(self.platform.modulestore), self._student_store(user_id),
-                          authored_writable=False)
+            return fd.compose(self.draft, student, authored_writable=True)
+        return fd.compose(DictKeyValueStore(self.platform.modulestore), student, authored_writable=False)
 
     def load_block_type(self, block_type):
         return self.platform.block_class(block_type)
 
     def construct_xblock_from_class(self, cls, scope_ids, field_data=None, *args, **kwargs):
         block = self.mixologist.mix(cls)(runtime=self, scope_ids=scope_ids, *args, **kwargs)
-        self._field_data[block] = self._new_field_data(scope_ids.user_id)
+        self._field_data[block] = self._new_field_data(scope_ids.user_id, scope_ids.usage_id)
         return block
 
     def get_block(self, usage_id, for_parent=None):
@@ -209,7 +211,7 @@ class BlockRuntime(Runtime):
                 block._dirty_fields.pop(block_field, None)  # pylint: disable=protected-access
         if lost:
             self.platform.lost_user_state_edits.append((block.scope_ids.usage_id, tuple(lost)))
-        self._field_data[block] = self._new_field_data(real_user.id)
+        self._field_data[block] = self._new_field_data(real_user.id, block.scope_ids.usage_id)
 
     # URLs and events ----------------------------------------------------------------------------
 
