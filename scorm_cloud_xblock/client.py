@@ -48,6 +48,9 @@ DEFAULT_BASE_URL = "https://cloud.scorm.com/api/v2/"
 # urllib3 raises solely when the request never reached the server.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = (429, 502, 503, 504)
+# Seconds SCORM Cloud's Retry-After may make a retry wait, at most: a learner's request, and the
+# learner's lock it may hold, must not wait for as long as a server asks.
+MAX_RETRY_WAIT = 10.0
 # urllib3 sends file-like bodies 16 KiB at a time; bigger blocks cut the per-block Python overhead
 # of package uploads while memory stays flat whatever the package size.
 UPLOAD_BLOCKSIZE = 256 * 1024
@@ -426,6 +429,26 @@ class _Adapter(HTTPAdapter):
         super().init_poolmanager(*args, blocksize=UPLOAD_BLOCKSIZE, **kwargs)
 
 
+class _Retry(Retry):
+    """urllib3's Retry, with Retry-After cut to MAX_RETRY_WAIT (urllib3 honours any value)."""
+
+    def get_retry_after(self, response):
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, MAX_RETRY_WAIT)
+
+
+def longest_call(timeout: float | tuple[float, float], retries: int, backoff_factor: float = 0.5) -> float:
+    """
+    Seconds one call of a client built with these arguments can take at most: every try runs into
+    the connect and read timeouts (requests' read timeout is per read; SCORM Cloud's answers are
+    small), and every retry waits its backoff or Retry-After.
+    """
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    waits = sum(max(MAX_RETRY_WAIT, min(backoff_factor * 2 ** attempt, Retry.DEFAULT_BACKOFF_MAX))
+                for attempt in range(retries))
+    return (retries + 1) * (connect + read) + waits
+
+
 # --- Client --------------------------------------------------------------------------------------
 
 class ScormCloudClient:
@@ -433,7 +456,7 @@ class ScormCloudClient:
 
     ``timeout`` is requests' (connect, read) pair. ``retries`` bounds the retries of one call:
     idempotent calls (GET, HEAD, PUT, DELETE) are retried on 429, 502, 503, 504, timeouts and
-    broken connections with exponential backoff (honouring Retry-After); POSTs only on connection
+    broken connections with exponential backoff (honouring Retry-After up to MAX_RETRY_WAIT); POSTs only on connection
     errors that happened before anything was sent.
     """
 
@@ -451,7 +474,7 @@ class ScormCloudClient:
         self.session = requests.Session()
         self.session.auth = (app_id, secret_key)
         self.session.headers["Accept"] = "application/json"
-        retry = Retry(
+        retry = _Retry(
             total=retries,
             connect=retries,
             read=retries,

@@ -586,3 +586,18 @@ def test_connection_refused_is_unavailable():
     with client, pytest.raises(Unavailable) as caught:
         client.ping()
     assert caught.value.status is None
+
+
+def test_retry_after_is_cut_to_the_longest_wait():
+    from urllib3.response import HTTPResponse
+
+    from scorm_cloud_xblock.client import MAX_RETRY_WAIT
+
+    retry = ScormCloudClient("app", "secret", base_url="http://127.0.0.1:1/api/v2").session.get_adapter(
+        "http://127.0.0.1:1/").max_retries
+    assert retry.respect_retry_after_header
+    assert retry.get_retry_after(HTTPResponse(headers={"Retry-After": "3600"}, status=503)) == MAX_RETRY_WAIT
+    assert retry.get_retry_after(HTTPResponse(headers={"Retry-After": "2"}, status=503)) == 2
+    # Each retry's Retry (urllib3 makes a new one) keeps the cap.
+    assert type(retry.increment("GET", "/x", error=None, _pool=None, _stacktrace=None,
+                                response=HTTPResponse(status=503))) is type(retry)
