@@ -28,7 +28,7 @@ from xblock.validation import ValidationMessage
 from . import compat, events, grading, ids, portability, reconcile, return_url
 from .client import (
     DEFAULT_BASE_URL, AuthenticationFailed, Learner, NotFound, PostBack, RegistrationProgress, ScormCloudClient,
-    ScormCloudError, Unavailable,
+    ScormCloudError, Unavailable, longest_call,
 )
 from .postback import PostbackError, postback_password, postback_url, read_postback, verify_postback
 from .progress import Progress, merge, start_attempt
@@ -44,6 +44,10 @@ DEFAULT_ID_PREFIX = "openedx"
 DEFAULT_TIMEOUT = (5.0, 30.0)
 # How often the client retries a safe call that failed.
 CLIENT_RETRIES = 3
+# The most SCORM Cloud calls a request makes while it holds a learner's lock: a refresh that finds the
+# registration deleted asks for its progress, creates the next one and, if that exists, checks it and
+# reads its progress (or, if creating fails, reads the course).
+LOCKED_CALLS = 4
 
 LAUNCH_MODES = (("same_window", "Same window"), ("new_window", "New window"), ("embedded", "Embedded in the page"))
 REGISTER_ON = (("first_view", "When the learner first views the unit"),
@@ -65,6 +69,14 @@ FRAME_RETURN_PAGE = (
     "<!doctype html><title>Returning</title>"
     "<script>window.parent.postMessage('scorm-cloud:returned', window.location.origin);</script>"
 )
+
+
+class ResetRefused(Exception):
+    """
+    "Delete learner state" cannot be done now. The platform calls clear_student_state before it
+    deletes the learner's state, so raising leaves the state as it was, and the instructor sees the
+    dashboard's error and can try again.
+    """
 
 
 def _choices(pairs):
@@ -239,19 +251,39 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             raise JsonHandlerError(503, "SCORM Cloud is not configured on this site (POSTBACK_SECRET is missing).")
         return secret
 
-    def _progress_lock(self, anonymous_id):
+    def _progress_lock(self, anonymous_id, calls=LOCKED_CALLS):
         """
         The lock on one learner's record, held from loading it to saving it.
 
-        Postbacks, the refresh, staff reconcile and starting a new attempt each change the state they
-        loaded and save it; without the lock, an older record or grade could be saved last. It is the
-        learner's, not a registration's: a new attempt changes the registration. It outlives the
-        slowest SCORM Cloud call (every attempt timing out), so it only expires when its holder died.
+        Postbacks, the refresh, staff reconcile, starting a new attempt and "delete learner state"
+        each change the learner's state and save it; without the lock, an older record or grade
+        could be saved last. It is the learner's, not a registration's: a new attempt changes the
+        registration. It outlives `calls` SCORM Cloud calls that each take as long as they can
+        (every try timing out, every retry waiting its longest), so it only expires when its holder
+        died.
         """
-        connect, read = client_timeout(self._config().get("TIMEOUT"))
+        longest = longest_call(client_timeout(self._config().get("TIMEOUT")), CLIENT_RETRIES)
         learner = f"{self.scope_ids.usage_id}\n{anonymous_id}"
         key = "scorm-cloud-xblock:progress:" + hashlib.sha256(learner.encode("utf-8")).hexdigest()
-        return compat.exclusive(key, int((connect + read) * (CLIENT_RETRIES + 1)) + 30)
+        return compat.exclusive(key, int(longest * calls) + 30)
+
+    def _learner_now(self):
+        """
+        This block with the bound learner's state as it is now, for a request that holds their lock.
+
+        The platform read the state when it loaded this block, before the lock was taken: since
+        then a postback, a reconcile or "delete learner state" may have saved or deleted it, and
+        saving a record merged into that snapshot would bring back what they replaced. So the block
+        is loaded again, as staff reconcile loads each learner. None if the platform refuses (the
+        learner lost access). Outside the LMS (the workbench, which keeps no snapshot) this block.
+        """
+        try:
+            block = compat.reload_for_learner(self)
+        except compat.PlatformError:
+            return self
+        if block is None or compat.anonymous_user_id(block) != compat.anonymous_user_id(self):
+            return None
+        return block
 
     def _client(self):
         config = self._config()
@@ -350,26 +382,57 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         "Delete learner state" in the instructor dashboard: a deliberate reset, so a fresh attempt.
 
         The platform deletes our learner state afterwards (the block is not bound to the learner here).
-        SCORM Cloud starts a new registration instance: the old attempt stays in its history, and late
-        postbacks about it carry the older instance number, which the merge ignores.
+        SCORM Cloud starts a new instance of each of the learner's registrations: the old attempts stay
+        in its history, and late postbacks about them carry older instance numbers, which the merge
+        ignores. Raises ResetRefused, so that the platform deletes nothing, when that cannot be done
+        now: the instructor tries again.
         """
-        # The first attempt's id: the platform deletes the attempt number with the state, so a learner on a
-        # later attempt starts over at the first id, a new instance of it or a new registration (decision 6).
-        registration_id = ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), user_id)
-        # Whatever SCORM Cloud says, the instructor's reset goes on: the platform deletes our state next.
+        user = self._find_learner(user_id)
+        # The learner's attempt says which registrations they have; it only grows, under the lock.
+        loaded = self._learner_block(user_id, user)
+        attempt = loaded.attempt if loaded is not None else 0
+        # One call per registration, and one spare should the learner start an attempt meanwhile.
+        with self._progress_lock(user_id, calls=attempt + 2) as held:
+            if not held:
+                raise ResetRefused("The learner's SCORM Cloud record is being updated right now; try again "
+                                   "in a moment.")
+            # Their state as it is now that nothing else can change it (decision 2).
+            learner_block = self._learner_block(user_id, user) if loaded is not None else None
+            if learner_block is not None:
+                attempt = learner_block.attempt
+            self._reset_registrations(user_id, attempt)
+            # The platform fires no score-changed signal for a block that has clear_student_state, so
+            # the gradebook would keep the old grade: zero it as the learner, before the state goes.
+            if learner_block is not None:
+                learner_block.publish_reset()
+                learner_block.save()
+
+    def _reset_registrations(self, anonymous_id, attempt):
+        """
+        A new SCORM Cloud instance for each registration of the learner's attempts up to `attempt`.
+
+        The platform deletes the attempt number with the state, so the learner starts over at the
+        first id, and goes on to the next ids if registrations are deleted again (decision 6): each of
+        those must hold nothing from before the reset, or adopting it would bring its results back.
+        A registration that does not exist (never created, or deleted) needs nothing.
+        """
         try:
-            self._client().new_registration_instance(registration_id)
-        except ScormCloudError as error:
-            if error.status != 404:
-                log.warning("SCORM Cloud reset of %s failed: %s", registration_id, error)
-        except JsonHandlerError as error:   # the site has no SCORM Cloud credentials
-            log.error("SCORM Cloud reset of %s skipped: %s", registration_id, error.message)
-        # The platform fires no score-changed signal for a block that has clear_student_state, so
-        # the gradebook would keep the old grade: zero it as the learner, before the state goes.
-        learner_block = self._learner_block(user_id, self._find_learner(user_id))
-        if learner_block is not None:
-            learner_block.publish_reset()
-            learner_block.save()
+            client = self._client()
+        except JsonHandlerError as error:
+            # A site without SCORM Cloud credentials: nothing there can be reset, or adopted later.
+            log.error("SCORM Cloud reset of %s's registrations skipped: %s", anonymous_id, error.message)
+            return
+        for number in range(attempt + 1):
+            registration_id = ids.registration_id(self.id_prefix, str(self.scope_ids.usage_id), anonymous_id,
+                                                  number)
+            try:
+                client.new_registration_instance(registration_id)
+            except NotFound:
+                continue
+            except ScormCloudError as error:
+                log.error("SCORM Cloud reset of %s failed, nothing deleted: %s", registration_id, error)
+                raise ResetRefused(f"SCORM Cloud could not start a new attempt of {registration_id}, so nothing "
+                                   f"was deleted. {cloud_error(error)[1]}") from error
 
     def publish_reset(self):
         """On a block bound to the learner: their grade is 0 of max and the block incomplete again."""
@@ -645,48 +708,65 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     def _replace_lost_registration(self, request, lost_id):
         """The learner's next attempt, started by one request only: a concurrent one is told to try again."""
+        self.save()   # what this request changed (a new registration id) is part of the state reloaded below
         with self._progress_lock(compat.anonymous_user_id(self)) as held:
             if not held:
                 raise JsonHandlerError(503, "Your course is being prepared. Please try again in a moment.")
-            registration_id = self._cloud_call(self._start_next_attempt, request, lost_id)
-            self.save()
+            learner = self._learner_now()
+            if learner is None:
+                raise JsonHandlerError(403, "You no longer have access to this course.")
+            if learner.registration_id is None:
+                # Their state was deleted ("delete learner state") since this request loaded it.
+                registration_id = self._cloud_call(learner._ensure_registration, request)
+            elif learner.registration_id != lost_id:
+                # Another request started the next attempt since this one loaded the state.
+                return learner.registration_id
+            else:
+                registration_id = self._cloud_call(learner._start_next_attempt, request, lost_id)
+            learner.save()
             return registration_id
 
     @json_request_handler
     def progress(self, data, request):
         """The learner's progress; with {"refresh": true}, first asks SCORM Cloud once."""
+        learner = self
         if data.get("refresh") and self.registration_id:
-            self._refresh(request)
-        return self._progress_payload()
+            learner = self._refresh(request)
+        return learner._progress_payload()   # pylint: disable=protected-access
 
     def _refresh(self, request):
         """
-        One GetRegistrationProgress: the backstop for late or lost postbacks. None, and nothing
-        asked, while another request updates the learner's record: the stored state is shown.
-        A registration SCORM Cloud no longer holds is followed by the learner's next attempt.
+        One GetRegistrationProgress: the backstop for late or lost postbacks. Answers the block whose
+        state is the learner's now. Nothing is asked while another request updates the learner's
+        record: the stored state is shown. A registration SCORM Cloud no longer holds is followed by
+        the learner's next attempt.
 
-        The state was loaded with the block, before the lock; SCORM Cloud is read inside it, so what
-        is merged is at least as new as anything a postback saved before.
+        The state is read and SCORM Cloud is asked inside the lock, so what is merged and saved is at
+        least as new as anything another request saved before.
         """
         with self._progress_lock(compat.anonymous_user_id(self)) as held:
             if not held:
-                return None
+                return self
+            learner = self._learner_now()
+            # No access any more, or the state was deleted since this request loaded it: nothing to ask.
+            if learner is None or not learner.registration_id:
+                return learner or self
             client = self._client()
             try:
-                remote = client.registration_progress(self.registration_id)
+                remote = client.registration_progress(learner.registration_id)
             except NotFound:
-                self._cloud_call(self._start_next_attempt, request, self.registration_id)
+                self._cloud_call(learner._start_next_attempt, request, learner.registration_id)
                 # The new registration has nothing to report yet.
-                self.last_refreshed = _now()
-                self.save()
-                return None
+                learner.last_refreshed = _now()
+                learner.save()
+                return learner
             except ScormCloudError as error:
                 log.warning("SCORM Cloud call registration_progress failed: %s", error)
                 raise JsonHandlerError(*cloud_error(error)) from error
-            self.last_refreshed = _now()
-            reason = self._apply_progress(Progress.from_cloud(remote, "refresh", self.attempt)).reason
-            self.save()
-            return reason
+            learner.last_refreshed = _now()
+            learner._apply_progress(Progress.from_cloud(remote, "refresh", learner.attempt))
+            learner.save()
+            return learner
 
     @XBlock.handler
     def return_from_launch(self, request, suffix=""):
@@ -760,13 +840,19 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             # The anonymous-id lookup is global; make sure the id belongs to this course's learner.
             if compat.anonymous_user_id(self) != ref.anonymous_user_id:
                 return _json_response({"error": "Unknown learner."}, status=404)
+            learner = self   # the rebind, inside the lock, loaded the learner's state
+        else:
+            # Bound to the learner by their session: the state was loaded before the lock.
+            learner = self._learner_now()
+            if learner is None:
+                return _json_response({"error": "Unknown learner."}, status=404)
         # Also a registration of an earlier attempt, replaced since (decision 6): only the current one counts.
-        if self.registration_id != registration_id:
+        if learner.registration_id != registration_id:
             return _json_response({"error": "Unknown registration."}, status=404)
 
-        outcome = self._apply_progress(
+        outcome = learner._apply_progress(   # pylint: disable=protected-access
             Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback", ref.attempt))
-        self.save()
+        learner.save()
         return _json_response({"result": outcome.reason})
 
     # --- Staff reconcile --------------------------------------------------------------------------
@@ -819,6 +905,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                 return False
             self.registration_id = registration.id
             adopted = True
+            self._track(events.REGISTRATION_CREATED,
+                        events.registration_created(registration.id, self.cloud_course_id, adopted=True))
         elif self.registration_id == registration.id:
             adopted = False
         else:

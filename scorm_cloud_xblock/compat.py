@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 # opt_attrs keys set by edx-platform's DjangoXBlockUserService for authenticated users.
 ATTR_ANONYMOUS_USER_ID = "edx-platform.anonymous_user_id"
 ATTR_USER_IS_STAFF = "edx-platform.user_is_staff"   # course staff, which global staff always are
+ATTR_USER_ID = "edx-platform.user_id"
 # The workbench sets only this key; it doubles as the learner's anonymous id there.
 ATTR_WORKBENCH_USER_ID = "xblock-workbench.user_id"
 
@@ -118,6 +119,30 @@ def load_block_for_learner(block, user):
         return load_single_xblock(request, user.id, str(usage_key.context_key), str(usage_key))
     except (Http404, ObjectDoesNotExist):
         return None
+
+
+def reload_for_learner(block):
+    """
+    This block loaded again for the learner it is bound to, with their state as it is now; None if
+    the learner has no access any more.
+
+    The LMS reads a learner's state once, when it loads the block (FieldDataCache), so a block
+    loaded at the start of a request keeps that snapshot whatever other requests save or delete.
+    `load_single_xblock` builds a new block with a new FieldDataCache (the modulestore reuses block
+    instances only inside a bulk operation, which an LMS request is not).
+    """
+    user = current_user(block)
+    user_id = user.opt_attrs.get(ATTR_USER_ID) if user else None
+    if user_id is None:
+        raise PlatformError("The block is bound to no learner of this platform.")
+    return load_block_for_learner(block, _UserRef(user_id))
+
+
+class _UserRef:
+    """What load_block_for_learner needs of a user: the id."""
+
+    def __init__(self, user_id):
+        self.id = user_id
 
 
 def xblock_settings(block):

@@ -21,9 +21,15 @@ def is_safe_target(candidate, host):
     Whether `candidate` is a page of this site: an absolute http(s) URL on `host`, or a path.
 
     Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" and
-    "/\\t/evil.example" are "//evil.example" to them: any of those, and a leading "//", are refused.
+    "/\\t/evil.example" are "//evil.example" to them: any of those, and a leading "//", are refused,
+    as is text that is not valid Unicode.
     """
     if not isinstance(candidate, str) or not candidate:
+        return False
+    try:
+        # JSON can carry a lone surrogate ("\\ud800"), which no URL, signature or redirect can hold.
+        candidate.encode("utf-8")
+    except UnicodeEncodeError:
         return False
     if "\\" in candidate or any(ord(char) < 0x20 or ord(char) == 0x7f for char in candidate):
         return False

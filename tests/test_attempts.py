@@ -264,3 +264,54 @@ def test_after_the_return_started_the_next_attempt_the_page_asks_scorm_cloud_no_
     assert rt.handle(unit, "return", user=alice, method="GET").status_code == 302
     assert rt.user_state(alice, unit)["attempt"] == 1
     assert rt.load_block(unit, user=alice).student_view().json_init_args["needs_refresh"] is False
+
+
+def test_a_launch_that_finds_the_state_deleted_meanwhile_starts_over_at_the_first_id(
+        rt, unit, alice, cloud, emulator, finished_then_deleted):
+    first, _ = finished_then_deleted
+    staff = rt.add_user("teacher", is_course_staff=True)
+    # Alice's launch loaded her state, then waits inside SCORM Cloud, which answers 404.
+    emulator.admin.inject_faults(api=[{"operation": "BuildRegistrationLaunchLink", "delay": HOLD, "times": 1}])
+    results, start = {}, threading.Barrier(2)
+
+    def launch():
+        start.wait()
+        results["launch"] = rt.handle(unit, "launch", user=alice, json={})
+
+    thread = threading.Thread(target=launch)
+    thread.start()
+    start.wait()
+    for _ in range(500):
+        if emulator.admin.stats()["calls"].get("BuildRegistrationLaunchLink"):
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("the launch never reached BuildRegistrationLaunchLink")
+    rt.delete_student_state(unit, alice, staff)
+    thread.join()
+    assert results["launch"].status_code == 200, results["launch"].body
+    state = rt.user_state(alice, unit)
+    assert (state.get("attempt", 0), state["registration_id"]) == (0, first)
+    assert not state.get("learner_progress", {}).get("earlier")
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+
+
+def test_after_a_reset_a_later_attempts_registration_holds_nothing_from_before(
+        rt, unit, alice, cloud, emulator, receiver, finished_then_deleted):
+    first, _ = finished_then_deleted
+    assert rt.handle(unit, "launch", user=alice, json={}).status_code == 200
+    second = attempt_id(rt, alice, unit, 1)
+    response, _ = set_progress_and_replay(rt, emulator, receiver, unit, second, registrationCompletion="COMPLETED",
+                                          score={"scaled": 90})
+    assert weighted(rt, alice, unit) == (9.0, 10.0)
+    staff = rt.add_user("teacher", is_course_staff=True)
+    rt.delete_student_state(unit, alice, staff)
+    assert cloud.registration_progress(second).score is None
+    # Alice starts over at the first id; then an operator deletes that registration again.
+    assert register(rt, unit, alice)["registration_id"] == first
+    cloud.delete_registration(first)
+    assert rt.handle(unit, "launch", user=alice, json={}).status_code == 200
+    state = rt.user_state(alice, unit)
+    assert (state["attempt"], state["registration_id"]) == (1, second)
+    assert state["learner_progress"].get("score") is None and not state["learner_progress"].get("earlier")
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from scorm_cloud_xblock import return_url
-from scorm_cloud_xblock.block import ScormCloudXBlock
+from scorm_cloud_xblock.block import ResetRefused, ScormCloudXBlock
 from scorm_cloud_xblock.client import Learner
 from scorm_cloud_xblock.postback import postback_password
 pytest.register_assert_rewrite("tests.block_harness")
@@ -575,3 +575,31 @@ def test_studio_settings_are_validated(rt, empty_unit, author, values, accepted)
     block = rt.load_block(empty_unit, user=author, mode="studio")
     for name, value in values.items():
         assert (getattr(block, name) == value) is accepted
+
+
+@pytest.mark.parametrize("status", [503, 401])
+def test_a_reset_scorm_cloud_refuses_deletes_nothing_and_says_so(rt, unit, alice, emulator, receiver, status):
+    register(rt, unit, alice)
+    registration_id = registration_of(rt, alice, unit)
+    set_progress_and_replay(rt, emulator, receiver, unit, registration_id, registrationCompletion="COMPLETED",
+                            score={"scaled": 70})
+    before = rt.user_state(alice, unit)
+    staff = rt.add_user("staff", is_staff=True)
+    emulator.admin.inject_faults(api=[{"operation": "CreateNewRegistrationInstance", "status": status,
+                                       "times": 10}])
+    # Raised from clear_student_state, the platform deletes nothing and the instructor sees an error.
+    with pytest.raises(ResetRefused, match=registration_id):
+        rt.delete_student_state(unit, alice, requesting_user=staff)
+    assert rt.user_state(alice, unit) == before
+    assert rt.gradebook[(alice.id, unit)] == (7.0, 10.0)
+    emulator.admin.clear_faults()
+    rt.delete_student_state(unit, alice, requesting_user=staff)
+    assert rt.user_state(alice, unit) == {}
+    assert rt.gradebook[(alice.id, unit)] == (0.0, 10.0)
+
+
+def test_a_return_url_that_is_not_valid_unicode_goes_to_the_unit(rt, unit, alice):
+    response = rt.handle(unit, "launch", user=alice, body='{"return_url": "/\\ud800"}',
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.body
+    assert rt.handler_errors == []

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scorm_cloud_xblock import ids
+from scorm_cloud_xblock import events, ids
 from scorm_cloud_xblock.block import ScormCloudXBlock
 from scorm_cloud_xblock.client import Learner
 
@@ -236,3 +236,15 @@ def test_a_record_that_lost_its_registration_adopts_only_the_attempt_it_is_at(rt
     totals, _ = reconcile_all(rt, unit, staff)
     assert totals == {"checked": 1, "updated": 0, "unchanged": 1, "failed": 0}
     assert rt.user_state(alice, unit).get("registration_id") is None
+
+
+def test_a_record_that_lost_its_registration_id_publishes_the_adoption(rt, unit, staff, emulator, cloud):
+    alice = rt.add_user("alice")
+    register(rt, unit, alice)
+    first = registration_of(rt, alice, unit)
+    rt.delete_student_state(unit, alice, staff)
+    reconcile_all(rt, unit, staff)
+    assert rt.user_state(alice, unit)["registration_id"] == first
+    created = [event for event in rt.tracking_log if event.type == events.REGISTRATION_CREATED]
+    course_id = rt.load_block(unit, user=staff).cloud_course_id
+    assert created[-1].data == {"registration_id": first, "course_id": course_id, "adopted": True}
