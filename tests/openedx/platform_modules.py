@@ -9,6 +9,8 @@
   loads on the request's shared runtime and prepares that runtime for the learner, which replaces
   every service of every block already loaded on it (``prepare_runtime_for_user``); an unknown user
   raises ``User.DoesNotExist``, a learner without access ``Http404``.
+- ``lms.djangoapps.courseware.masquerade.is_masquerading_as_specific_student(user, course_key)`` and
+  its companions, from ``masquerade.py`` here.
 """
 import importlib.util
 import sys
@@ -99,12 +101,19 @@ def install():
     crum.get_current_user = get_current_user
     block_render = types.ModuleType("lms.djangoapps.courseware.block_render")
     block_render.load_single_xblock = load_single_xblock
+    from . import masquerade as masquerade_emulation  # pylint: disable=import-outside-toplevel
+    masquerade = types.ModuleType("lms.djangoapps.courseware.masquerade")
+    for name in ("CourseMasquerade", "MasqueradingKeyValueStore", "get_course_masquerade",
+                 "is_masquerading_as_specific_student", "MASQUERADE_DATA_KEY", "MASQUERADE_SETTINGS_KEY"):
+        setattr(masquerade, name, getattr(masquerade_emulation, name))
     packages = {name: types.ModuleType(name) for name in ("lms", "lms.djangoapps", "lms.djangoapps.courseware")}
     for name, module in packages.items():
         module.__path__ = []
     packages["lms"].djangoapps = packages["lms.djangoapps"]
     packages["lms.djangoapps"].courseware = packages["lms.djangoapps.courseware"]
     packages["lms.djangoapps.courseware"].block_render = block_render
+    packages["lms.djangoapps.courseware"].masquerade = masquerade
     sys.modules.update(packages)
     sys.modules["lms.djangoapps.courseware.block_render"] = block_render
+    sys.modules["lms.djangoapps.courseware.masquerade"] = masquerade
     sys.modules["crum"] = crum

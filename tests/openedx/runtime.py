@@ -22,6 +22,7 @@ from xblock.scorable import ScorableXBlockMixin, Score
 from . import field_data as fd
 from .instructor import InstructorOperations
 from .keys import course_key as _course_key, usage_key as _usage_key
+from .masquerade import MasqueradeOperations, MasqueradingKeyValueStore, is_masquerading_as_specific_student
 from .olx import OlxOperations
 from .platform_modules import current_request, install as install_platform_modules
 from .requests import SECRET_KEY, build_request, csrf_failure, files_limit_error, setup_django
@@ -170,7 +171,11 @@ class BlockRuntime(Runtime):
             # Studio preview keeps learner state in the session, read as it is at each access.
             return fd.StudentDataStore(self.platform.preview_session(self.user), user_id)
         # The LMS reads the learner's row when it loads or rebinds the block (FieldDataCache).
-        return fd.StudentModuleCache(self.platform.student_db, user_id, usage_id)
+        store = fd.StudentModuleCache(self.platform.student_db, user_id, usage_id)
+        if is_masquerading_as_specific_student(self.user, self.course_key):
+            # Staff viewing as this learner: their writes stay in the staff member's session.
+            store = MasqueradingKeyValueStore(store, self.platform.session(self.user.real_user))
+        return store
 
     def _new_field_data(self, user_id, usage_id):
         student = self._student_store(user_id, usage_id)
@@ -267,7 +272,7 @@ def _named(exc, name):
     return any(cls.__name__ == name for cls in type(exc).__mro__)
 
 
-class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
+class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperations):
     """The platform side: modulestore, users, learner state, grades, completion and handler views."""
 
     def __init__(self, xblock_settings=None, site_name="lms.example.com", https=True,
@@ -283,6 +288,7 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
         self._usages = {}              # usage key -> block class
         self._classes = {}             # block type -> block class
         self._preview_sessions = {}
+        self._sessions = {}            # user id -> LMS session (masquerade settings and data)
         self._external_ids = {}
         self.in_set_score = False
         self.grades = {}               # (user id, usage key) -> GradeRecord
@@ -357,13 +363,16 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
         runtime.draft.commit()
         return usage_key
 
-    def load_block(self, usage_key, user=None, mode="lms"):
-        """The block as a request in ``mode`` would see it, bound to ``user`` (None: AnonymousUser)."""
+    def load_block(self, usage_key, user=None, mode="lms", reset_masquerade_data=False):
+        """The block as a request in ``mode`` would see it, bound to ``user`` (None: AnonymousUser),
+        or in the LMS to the learner ``user`` masquerades as (``setup_masquerade``)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         user = user or AnonymousUser
         if mode != "lms" and not user.is_authenticated:
             raise ValueError("Studio and preview require a logged-in user")
+        if mode == "lms":
+            user = self.setup_masquerade(user, _usage_key(usage_key).context_key, reset_masquerade_data)
         return self._load(usage_key, mode, user)
 
     def load_unbound_block(self, usage_key):
@@ -401,7 +410,8 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
     def render(self, usage_key, view_name="student_view", user=None, mode="lms", context=None):
         """Render a view; returns the wrapped ``Fragment``."""
         setup_django()   # Studio edit views render Django templates
-        block = self.load_block(usage_key, user=user, mode=mode)
+        # The courseware page (render_xblock) resets the masquerade's session data on each render.
+        block = self.load_block(usage_key, user=user, mode=mode, reset_masquerade_data=mode == "lms")
         if mode == "preview" and view_name in ("student_view", "author_view"):
             # Studio preview shows author_view when the block has one.
             view_name = "author_view" if hasattr(block, "author_view") else "student_view"
@@ -499,7 +509,8 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations):
         if limit_error:
             return _json_response(413, {"success": limit_error})
         try:
-            block = self._load(usage_key, "lms", user)
+            # get_block_by_usage_id: setup_masquerade, then the block for the user it answers.
+            block = self.load_block(usage_key, user=user)
         except KeyError:
             return _response(404, "Not Found")
         try:

@@ -7,6 +7,8 @@ from xblock.reference.plugins import Service
 from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import NullI18nService
 
+from .masquerade import is_masquerading_as_specific_student
+
 
 class RebindUserServiceError(Exception):
     """Raised by ``rebind_noauth_module_to_user`` on a block bound to an authenticated user."""
@@ -66,14 +68,16 @@ class DjangoUserService(UserService):
                  country_code=""):
         super().__init__()
         self._platform = platform
-        self._user = user
+        # The name the LMS gives the bound Django user; for staff viewing as a learner it is the
+        # learner's User carrying ``real_user`` and ``masquerade_settings`` (``setup_masquerade``).
+        self._django_user = user
         self._course_key = course_key
         self._anonymous_user_id = anonymous_user_id
         self._deprecated_anonymous_user_id = deprecated_anonymous_user_id
         self._country_code = country_code
 
     def get_current_user(self):
-        user = self._user
+        user = self._django_user
         xblock_user = XBlockUser(is_current_user=True)
         if not user.is_authenticated:
             # An anonymous user gets only these two keys.
@@ -102,11 +106,11 @@ class DjangoUserService(UserService):
     def get_external_user_id(self, type_name):
         if type_name not in self.EXTERNAL_ID_TYPES:
             raise ValueError(f"external id type {type_name!r} does not exist")
-        return self._platform.external_user_id(self._user, type_name)
+        return self._platform.external_user_id(self._django_user, type_name)
 
     def get_anonymous_user_id(self, username, course_id):
         # Only course staff may look up other learners' anonymous ids.
-        if not self._user.has_staff_access:
+        if not self._django_user.has_staff_access:
             return None
         user = self._platform.users.by_username(username)
         if user is None:
@@ -173,7 +177,10 @@ class EventPublishingService:
         self._completion = completion_service
 
     def publish(self, block, event_type, event):
-        if event_type == "grade":
+        if is_masquerading_as_specific_student(self._user, self._course_key):
+            # Staff viewing as a learner: the grade and completion handlers are skipped, events only tracked.
+            self._platform.track(event_type, event, self._user, self._course_key)
+        elif event_type == "grade":
             self._handle_grade_event(block, event)
         elif event_type in ("completion", "progress") and self._completion_enabled():
             if event_type == "completion":
