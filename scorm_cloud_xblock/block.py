@@ -588,17 +588,21 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     def student_view(self, context=None):
         """Renders from stored state only: no SCORM Cloud call on a page view."""
         progress = self.current_progress
+        # Staff viewing as this learner see the learner's status; nothing is registered or refreshed.
+        staff_preview = compat.masquerading_as_learner(self)
         state = {
             "title": self.cloud_course_title or self.display_name,
             "has_course": bool(self.cloud_course_id),
             "launch_mode": self.launch_mode,
-            "register_on_view": self.register_on == "first_view" and not self.registration_id,
-            "needs_refresh": bool(self.registration_id and self.last_launched
+            "register_on_view": self.register_on == "first_view" and not self.registration_id and not staff_preview,
+            "needs_refresh": bool(self.registration_id and self.last_launched and not staff_preview
                                   and (not self.last_refreshed or self.last_launched > self.last_refreshed)),
             "progress": self._progress_payload(progress),
             "is_staff": compat.user_is_staff(self),
+            "staff_preview": staff_preview,
         }
-        fragment = Fragment(_render("templates/student.html", display_name=self.display_name))
+        fragment = Fragment(_render("templates/student.html", display_name=self.display_name,
+                                    preview_hidden="" if staff_preview else "hidden"))
         fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
         fragment.add_javascript(loader.load_unicode("static/js/common.js"))
         fragment.add_javascript(loader.load_unicode("static/js/student.js"))
@@ -673,23 +677,18 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_request_handler
     def register(self, data, request):
         """Lazy registration on first view, requested by the page after it has rendered."""
+        if compat.masquerading_as_learner(self):
+            return self._progress_payload()   # staff viewing as the learner: never a billed registration
         self._cloud_call(self._ensure_registration, request)
         return self._progress_payload()
 
     @json_request_handler
     def launch(self, data, request):
         """Build a fresh launch link for this click; it is never rendered into the page or stored."""
+        if compat.masquerading_as_learner(self):
+            return {"launch_url": self._staff_preview_link(self._redirect_on_exit(data, request)), "preview": True}
         registration_id = self._cloud_call(self._ensure_registration, request)
-        # An embedded player returns inside its frame: the return page then tells the unit instead.
-        if data.get("embedded"):
-            return_to = return_url.FRAME
-        else:
-            candidate = data.get("return_url")
-            return_to = candidate if return_url.is_safe_target(candidate, request.host) else compat.unit_url(self)
-        sig = return_url.signature(self._postback_secret(), self.scope_ids.usage_id,
-                                   compat.anonymous_user_id(self), return_to)
-        query = urlencode({"next": return_to, "sig": sig})
-        redirect_on_exit = compat.absolute_handler_url(self, "return", request.host_url, query=query)
+        redirect_on_exit = self._redirect_on_exit(data, request)
         client = self._client()
         try:
             link = client.launch_link(registration_id, redirect_on_exit)
@@ -705,6 +704,34 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                                                      self.cloud_course_version, self.launch_mode,
                                                      data.get("embedded")))
         return {"launch_url": link}
+
+    def _redirect_on_exit(self, data, request):
+        """The `return` handler's URL, signed for this learner and where the page asked to go back."""
+        # An embedded player returns inside its frame: the return page then tells the unit instead.
+        if data.get("embedded"):
+            return_to = return_url.FRAME
+        else:
+            candidate = data.get("return_url")
+            return_to = candidate if return_url.is_safe_target(candidate, request.host) else compat.unit_url(self)
+        sig = return_url.signature(self._postback_secret(), self.scope_ids.usage_id,
+                                   compat.anonymous_user_id(self), return_to)
+        query = urlencode({"next": return_to, "sig": sig})
+        return compat.absolute_handler_url(self, "return", request.host_url, query=query)
+
+    def _staff_preview_link(self, redirect_on_exit):
+        """
+        Staff viewing as a learner launch SCORM Cloud's course preview: no registration, so nothing
+        they do is tracked as the learner's, or posted back as the learner's grade (decision 7).
+        """
+        if not self.cloud_course_id:
+            raise JsonHandlerError(409, "This component has no SCORM Cloud course yet.")
+        try:
+            return self._client().course_preview_link(self.cloud_course_id, redirect_on_exit)
+        except NotFound:
+            raise JsonHandlerError(409, MISSING_COURSE_FOR_LEARNERS) from None
+        except ScormCloudError as error:
+            log.warning("SCORM Cloud call course_preview_link failed: %s", error)
+            raise JsonHandlerError(*cloud_error(error)) from error
 
     def _replace_lost_registration(self, request, lost_id):
         """The learner's next attempt, started by one request only: a concurrent one is told to try again."""
@@ -730,7 +757,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     def progress(self, data, request):
         """The learner's progress; with {"refresh": true}, first asks SCORM Cloud once."""
         learner = self
-        if data.get("refresh") and self.registration_id:
+        # Staff viewing as the learner see the stored record: a refresh would reload and save the
+        # learner's real state (the reload is not masqueraded) and may start a new registration.
+        if data.get("refresh") and self.registration_id and not compat.masquerading_as_learner(self):
             learner = self._refresh(request)
         return learner._progress_payload()   # pylint: disable=protected-access
 
@@ -779,7 +808,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if target is None:
             target = compat.unit_url(self)
         # Without POSTBACK_SECRET the site is not configured for SCORM Cloud: just go back to the unit.
-        if secret and self.registration_id and anonymous_id:
+        if secret and self.registration_id and anonymous_id and not compat.masquerading_as_learner(self):
             try:
                 self._refresh(request)
             except JsonHandlerError as error:

@@ -50,6 +50,34 @@ def user_is_staff(block):
     return bool(user and user.opt_attrs.get(ATTR_USER_IS_STAFF))
 
 
+def masquerading_as_learner(block):
+    """
+    Whether course staff are viewing this block as a specific learner ("View this course as"):
+    the block is bound to the learner, but the person in front of it is staff.
+
+    The XBlockUser says nothing of it: the LMS loads the block for the learner's own `User`, so
+    opt_attrs carry the learner's id, username and anonymous id, with `user_is_staff` False and
+    `user_role` "student". What marks a masquerade is that `User` object itself: `setup_masquerade`
+    adds `real_user` and `masquerade_settings` to it, and the LMS passes that object to
+    `DjangoXBlockUserService` and asks `is_masquerading_as_specific_student` of it to decide that
+    learner-state writes go to the session (`MasqueradingKeyValueStore`) and that grade and
+    completion events are dropped. This asks the LMS's own question of the same object, so it
+    answers exactly when the LMS protects the learner's state. It reads the service's private
+    `_django_user` (the LMS's block_render reads it too); should a release rename it, this answers
+    False, as it does outside the LMS.
+    """
+    service = block.runtime.service(block, "user")
+    django_user = getattr(service, "_django_user", None)
+    if django_user is None:
+        return False
+    try:  # pylint: disable=import-outside-toplevel
+        from lms.djangoapps.courseware.masquerade import is_masquerading_as_specific_student
+    except ImportError:
+        return False
+    course_key = getattr(block.scope_ids.usage_id, "context_key", None)
+    return bool(is_masquerading_as_specific_student(django_user, course_key))
+
+
 def learner_names(block):
     """(first name, last name) from the user service's full name; content may show them to the learner."""
     user = current_user(block)

@@ -22,7 +22,8 @@ function ScormCloudStudent(runtime, element, state) {
     ScormCloud.setField(root, 'status', statusText(p));
     ScormCloud.setField(root, 'score', p.score === null || p.score === undefined ? '—' : Math.round(p.score) + '%');
     ScormCloud.setField(root, 'time', timeText(p.total_seconds));
-    button.textContent = p.completion === 'COMPLETED' ? 'Review' : (p.completion === 'INCOMPLETE' ? 'Resume' : 'Launch');
+    button.textContent = state.staff_preview ? 'Preview' :
+      (p.completion === 'COMPLETED' ? 'Review' : (p.completion === 'INCOMPLETE' ? 'Resume' : 'Launch'));
     // The status is the current attempt's (a new course version, or a new registration after the
     // old one was deleted in SCORM Cloud); what an earlier attempt earned is kept.
     var earlier = root.querySelector('.scorm-cloud-earlier');
