@@ -31,6 +31,39 @@ def wait_for_import(client, job_id):
     raise AssertionError("import did not finish")
 
 
+class HeldInCloud:
+    """
+    A request on a thread, held inside SCORM Cloud's `operation` (the emulator delays it `hold` seconds).
+
+    The constructor returns once the request is inside the call (the emulator counts a call before
+    it sleeps), so the test can then send what must arrive meanwhile; `join()` gives the response.
+    Nothing depends on timing but the hold being longer than one local request.
+    """
+
+    def __init__(self, emulator, operation, request, hold=3.0):
+        self.response = None
+        calls = emulator.admin.stats()["calls"].get(operation, 0)
+        emulator.admin.inject_faults(api=[{"operation": operation, "delay": hold, "times": 1}])
+        start = threading.Barrier(2)
+
+        def run():
+            start.wait()
+            self.response = request()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+        start.wait()
+        for _ in range(500):
+            if emulator.admin.stats()["calls"].get(operation, 0) > calls:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the request never reached {operation}")
+
+    def join(self):
+        self.thread.join()
+        return self.response
+
+
 @pytest.fixture
 def cloud(emulator):
     return ScormCloudClient("test-app", "test-secret", base_url=emulator.api_url, retries=0)

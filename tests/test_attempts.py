@@ -8,8 +8,6 @@ deleted one earned, and takes postbacks for the new id only.
 import base64
 import json
 import logging
-import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -19,7 +17,7 @@ from scorm_cloud_xblock.postback import postback_password
 
 pytest.register_assert_rewrite("tests.block_harness")
 from tests.block_harness import (  # noqa: E402
-    COURSE_KEY, POSTBACK_SECRET, PREFIX, delivered_postbacks, register, registration_of, replay,
+    COURSE_KEY, POSTBACK_SECRET, PREFIX, HeldInCloud, delivered_postbacks, register, registration_of, replay,
     set_progress_and_replay,
 )
 
@@ -177,33 +175,16 @@ def test_scorm_cloud_failing_while_the_next_attempt_is_created_keeps_the_old_sta
 
 # --- two launches that both find the registration gone --------------------------------------------
 
-HOLD = 3.0   # seconds the first launch stays inside SCORM Cloud's CreateRegistration
 
 
 def test_a_launch_while_another_starts_the_next_attempt_is_told_to_try_again(rt, unit, alice, emulator,
                                                                               finished_then_deleted):
     emulator.admin.reset_stats()
-    emulator.admin.inject_faults(api=[{"operation": "CreateRegistration", "delay": HOLD, "times": 1}])
-    results, start = {}, threading.Barrier(2)
-
-    def first_launch():
-        start.wait()
-        results["first"] = rt.handle(unit, "launch", user=alice, json={})
-
-    thread = threading.Thread(target=first_launch)
-    thread.start()
-    start.wait()
-    # Inside SCORM Cloud: the emulator counts the call before it sleeps.
-    for _ in range(500):
-        if emulator.admin.stats()["calls"].get("CreateRegistration"):
-            break
-        time.sleep(0.01)
-    else:
-        raise AssertionError("the first launch never reached CreateRegistration")
+    first = HeldInCloud(emulator, "CreateRegistration", lambda: rt.handle(unit, "launch", user=alice, json={}))
     second = rt.handle(unit, "launch", user=alice, json={})
     assert second.status_code == 503 and "try again" in second.json_body["error"]
-    thread.join()
-    assert results["first"].status_code == 200, results["first"].body
+    first = first.join()
+    assert first.status_code == 200, first.body
     retried = rt.handle(unit, "launch", user=alice, json={})
     assert retried.status_code == 200
     assert emulator.admin.stats()["calls"]["CreateRegistration"] == 1
@@ -271,25 +252,11 @@ def test_a_launch_that_finds_the_state_deleted_meanwhile_starts_over_at_the_firs
     first, _ = finished_then_deleted
     staff = rt.add_user("teacher", is_course_staff=True)
     # Alice's launch loaded her state, then waits inside SCORM Cloud, which answers 404.
-    emulator.admin.inject_faults(api=[{"operation": "BuildRegistrationLaunchLink", "delay": HOLD, "times": 1}])
-    results, start = {}, threading.Barrier(2)
-
-    def launch():
-        start.wait()
-        results["launch"] = rt.handle(unit, "launch", user=alice, json={})
-
-    thread = threading.Thread(target=launch)
-    thread.start()
-    start.wait()
-    for _ in range(500):
-        if emulator.admin.stats()["calls"].get("BuildRegistrationLaunchLink"):
-            break
-        time.sleep(0.01)
-    else:
-        raise AssertionError("the launch never reached BuildRegistrationLaunchLink")
+    launch = HeldInCloud(emulator, "BuildRegistrationLaunchLink",
+                         lambda: rt.handle(unit, "launch", user=alice, json={}))
     rt.delete_student_state(unit, alice, staff)
-    thread.join()
-    assert results["launch"].status_code == 200, results["launch"].body
+    launch = launch.join()
+    assert launch.status_code == 200, launch.body
     state = rt.user_state(alice, unit)
     assert (state.get("attempt", 0), state["registration_id"]) == (0, first)
     assert not state.get("learner_progress", {}).get("earlier")

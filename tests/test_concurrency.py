@@ -7,8 +7,6 @@ GetRegistrationProgress) while the other request arrives; the held call is seen 
 call counter, so nothing here depends on timing but the delay being longer than one local request.
 """
 import json
-import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,43 +16,22 @@ from tests.openedx.platform_modules import current_request
 from tests.openedx.requests import build_request
 
 pytest.register_assert_rewrite("tests.block_harness")
-from tests.block_harness import delivered_postbacks, register, registration_of, replay  # noqa: E402
+from tests.block_harness import (  # noqa: E402
+    HeldInCloud, delivered_postbacks, register, registration_of, replay,
+)
 
 pytest_plugins = ["tests.block_harness"]
 
-HOLD = 3.0   # seconds a held refresh stays inside SCORM Cloud
 
-
-class HeldRefresh:
-    """A refresh for `user` running on a thread, held inside SCORM Cloud until HOLD has passed."""
-
-    def __init__(self, rt, unit, user, emulator, handler="progress"):
-        self.response = None
-        calls = emulator.admin.stats()["calls"].get("GetRegistrationProgress", 0)
-        emulator.admin.inject_faults(api=[{"operation": "GetRegistrationProgress", "delay": HOLD, "times": 1}])
-        start = threading.Barrier(2)
-
-        def run():
-            start.wait()
-            if handler == "progress":
-                self.response = rt.handle(unit, "progress", user=user, json={"refresh": True})
-            else:
-                self.response = rt.handle(unit, "return", user=user, method="GET")
-
-        self.thread = threading.Thread(target=run)
-        self.thread.start()
-        start.wait()
-        # Inside SCORM Cloud: the emulator counts the call before it sleeps.
-        for _ in range(500):
-            if emulator.admin.stats()["calls"].get("GetRegistrationProgress", 0) > calls:
-                break
-            time.sleep(0.01)
-        else:
-            raise AssertionError("the refresh never reached SCORM Cloud")
-
-    def join(self):
-        self.thread.join()
-        return self.response
+def held_refresh(rt, unit, user, emulator, handler="progress"):
+    """A refresh for `user` (through `progress` or `return`), held inside GetRegistrationProgress."""
+    if handler == "progress":
+        def request():
+            return rt.handle(unit, "progress", user=user, json={"refresh": True})
+    else:
+        def request():
+            return rt.handle(unit, "return", user=user, method="GET")
+    return HeldInCloud(emulator, "GetRegistrationProgress", request)
 
 
 def newer_postback(emulator, receiver, rt, unit, user, score):
@@ -72,7 +49,7 @@ def test_a_postback_during_a_refresh_is_retried_and_the_newer_result_is_kept(rt,
                                                                               receiver):
     register(rt, unit, alice)
     posted = newer_postback(emulator, receiver, rt, unit, alice, 95)
-    held = HeldRefresh(rt, unit, alice, emulator)
+    held = held_refresh(rt, unit, alice, emulator)
     # The refresh holds the learner's record: SCORM Cloud is told to come back later.
     assert replay(rt, unit, posted).status_code == 503
     assert held.join().status_code == 200
@@ -89,7 +66,7 @@ def test_a_refresh_while_the_record_is_held_shows_the_stored_state(rt, unit, ali
     register(rt, unit, alice)
     emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="INCOMPLETE")
     rt.handle(unit, "launch", user=alice, json={})
-    held = HeldRefresh(rt, unit, alice, emulator)
+    held = held_refresh(rt, unit, alice, emulator)
     calls = emulator.admin.stats()["calls"]["GetRegistrationProgress"]
     if handler == "progress":
         response = rt.handle(unit, "progress", user=alice, json={"refresh": True})
@@ -108,7 +85,7 @@ def test_reconcile_leaves_a_learner_being_updated_to_that_request(rt, unit, alic
     emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED",
                                 score={"scaled": 60})
     staff = rt.add_user("teacher", is_course_staff=True)
-    held = HeldRefresh(rt, unit, alice, emulator)
+    held = held_refresh(rt, unit, alice, emulator)
     tally = rt.handle(unit, "reconcile", user=staff, json={}).json_body
     assert (tally["checked"], tally["failed"]) == (1, 1)
     held.join()
@@ -124,7 +101,7 @@ def test_delete_learner_state_during_a_refresh_is_refused_and_the_retry_leaves_n
     assert replay(rt, unit, posted).json_body["result"] == "applied"
     assert rt.gradebook[(alice.id, unit)] == (7.0, 10.0)
     staff = rt.add_user("teacher", is_course_staff=True)
-    held = HeldRefresh(rt, unit, alice, emulator, handler)
+    held = held_refresh(rt, unit, alice, emulator, handler)
     # The refresh holds the learner's record: the instructor's action fails, and nothing is deleted.
     with pytest.raises(ResetRefused, match="try again"):
         rt.delete_student_state(unit, alice, staff)
