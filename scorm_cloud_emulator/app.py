@@ -29,6 +29,7 @@ from .launch import LaunchClaims, sign_launch_token
 from .packages import PackageError, import_package
 from .player import Player
 from .postbacks import PostbackWorker
+from .rollup import is_number
 from .sessions import StoragePlayerBackend, activity_record
 from .storage import (COMPLETION_VALUES, REGISTRATION_ORDERS, SUCCESS_VALUES, Storage, StorageError,
                       format_datetime, now_iso, parse_datetime)
@@ -806,13 +807,12 @@ class EmulatorApp:
         if "score" in body:
             score = body["score"]
             scaled = score.get("scaled") if isinstance(score, dict) else ...
-            if scaled is not None and (isinstance(scaled, bool) or not isinstance(scaled, (int, float))
-                                       or not 0 <= scaled <= 100):
+            if scaled is not None and not (is_number(scaled) and 0 <= scaled <= 100):
                 raise ApiError(400, "score must be {\"scaled\": a number from 0 to 100, or null}")
             changes["score"] = None if scaled is None else float(scaled)
         seconds = body.get("totalSecondsTracked")
         if seconds is not None:
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            if not is_number(seconds) or seconds < 0:
                 raise ApiError(400, "totalSecondsTracked must be a number of seconds, at least 0")
             changes["total_seconds"] = seconds
         instance = body.get("instance")

@@ -6,6 +6,8 @@ is set, an error answer instead of the real one. Postback faults change how queu
 import threading
 from dataclasses import dataclass
 
+from .rollup import is_number
+
 
 class FaultError(ValueError):
     """A fault specification that cannot be applied."""
@@ -32,7 +34,7 @@ def _number(spec, key, kind, default, minimum=0):
     value = spec.get(key, default)
     if value is None and default is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+    if not is_number(value) or (kind is int and value != int(value)):
         raise FaultError(f"{key} must be a number")
     if value < minimum:
         raise FaultError(f"{key} must be at least {minimum}")

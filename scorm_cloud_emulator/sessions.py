@@ -17,7 +17,7 @@ from pathlib import Path
 from .launch import InvalidLaunchToken, verify_launch_token
 from .packages import Activity
 from .player import LaunchRefused, PlayerSession
-from .rollup import rollup, sco_result
+from .rollup import cmi_number, rollup, sco_result
 from .storage import PlayerSessionRecord
 
 #: A session dies after this long without a request; the player autocommits while content is open.
@@ -47,7 +47,7 @@ def activity_from_course_json(node):
         activity_type=node.get("activityType") or "AGGREGATION",
         href=node.get("href"),
         resource_identifier=node.get("resourceIdentifier"),
-        scaled_passing_score=None if passing in (None, "") else float(passing),
+        scaled_passing_score=cmi_number(passing),
         children=[activity_from_course_json(child) for child in node.get("children") or []],
     )
 

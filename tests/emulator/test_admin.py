@@ -44,6 +44,23 @@ def test_set_progress_validates(api, emulator, fields):
     assert raised.value.status == 400
 
 
+@pytest.mark.parametrize("body", ['{"totalSecondsTracked": NaN}', '{"totalSecondsTracked": Infinity}',
+                                  '{"score": {"scaled": NaN}}', '{"totalSecondsTracked": true}'])
+def test_set_progress_refuses_numbers_json_allows_but_scorm_cloud_has_not(api, emulator, body):
+    # Python's JSON reader takes NaN and Infinity; no progress is ever either.
+    response = api.put(f"{emulator.root_url}/_admin/registrations/r1/progress", data=body,
+                       headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert api.get(f"{emulator.api_url}/registrations/r1").json()["totalSecondsTracked"] == 0
+
+
+@pytest.mark.parametrize("delay", ["NaN", "Infinity", "true"])
+def test_a_fault_delay_must_be_a_finite_number(api, emulator, delay):
+    response = api.post(f"{emulator.root_url}/_admin/faults", headers={"Content-Type": "application/json"},
+                        data='{"api": [{"operation": "PingAppId", "delay": %s}]}' % delay)
+    assert response.status_code == 400
+
+
 def test_set_progress_on_unknown_registration_is_404(api, emulator):
     with pytest.raises(AdminError) as raised:
         emulator.admin.set_progress("nope", registrationCompletion="COMPLETED")
