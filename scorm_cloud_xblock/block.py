@@ -97,6 +97,18 @@ def _render(template_path, **values):
         {name: html.escape(str(value)) for name, value in values.items()})
 
 
+def _fragment(view, state=None, **values):
+    """A view's fragment: templates/<view>.html, the stylesheet and, with `state`, static/js/<view>.js
+    started as ScormCloud<View> with that state (common.js holds what the scripts share)."""
+    fragment = Fragment(_render(f"templates/{view}.html", **values))
+    fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
+    if state is not None:
+        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
+        fragment.add_javascript(loader.load_unicode(f"static/js/{view}.js"))
+        fragment.initialize_js(f"ScormCloud{view.capitalize()}", state)
+    return fragment
+
+
 @functools.lru_cache(maxsize=16)
 def _client_for(app_id, secret_key, base_url, timeout):
     # One client, hence one pooled requests.Session, per configured SCORM Cloud app.
@@ -601,23 +613,16 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             "is_staff": compat.user_is_staff(self),
             "staff_preview": staff_preview,
         }
-        fragment = Fragment(_render("templates/student.html", display_name=self.display_name,
-                                    preview_hidden="" if staff_preview else "hidden"))
-        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
-        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
-        fragment.add_javascript(loader.load_unicode("static/js/student.js"))
-        fragment.initialize_js("ScormCloudStudent", state)
-        return fragment
+        return _fragment("student", state, display_name=self.display_name,
+                         preview_hidden="" if staff_preview else "hidden")
 
     def public_view(self, context=None):
         """
         Visitors of a public course who are not enrolled (the LMS renders this view for them): the title
         and how to get in. No registration, no SCORM Cloud call, nothing about any learner.
         """
-        fragment = Fragment(_render("templates/public.html", display_name=self.display_name,
-                                    title=self.cloud_course_title or self.display_name))
-        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
-        return fragment
+        return _fragment("public", display_name=self.display_name,
+                         title=self.cloud_course_title or self.display_name)
 
     def student_view_data(self, context=None):
         """
@@ -955,21 +960,11 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                 "register_on": _choices(REGISTER_ON),
             },
         }
-        fragment = Fragment(_render("templates/studio.html"))
-        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
-        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
-        fragment.add_javascript(loader.load_unicode("static/js/studio.js"))
-        fragment.initialize_js("ScormCloudStudio", state)
-        return fragment
+        return _fragment("studio", state)
 
     def author_view(self, context=None):
         """Studio's preview: the linked course, with an untracked preview link (no registration)."""
-        fragment = Fragment(_render("templates/author.html", display_name=self.display_name))
-        fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
-        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
-        fragment.add_javascript(loader.load_unicode("static/js/author.js"))
-        fragment.initialize_js("ScormCloudAuthor", {"course": self._course_summary()})
-        return fragment
+        return _fragment("author", {"course": self._course_summary()}, display_name=self.display_name)
 
     def _course_summary(self):
         return {
