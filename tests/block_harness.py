@@ -130,6 +130,18 @@ def alice(rt):
 
 
 @pytest.fixture
+def staff(rt):
+    return rt.add_user("staff", is_course_staff=True)
+
+
+@pytest.fixture
+def as_alice(rt, staff, alice):
+    """Staff choose "View this course as: alice"."""
+    rt.masquerade(staff, COURSE_KEY, alice)
+    return staff
+
+
+@pytest.fixture
 def unit(rt, golf_course):
     return rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={
         "cloud_course_id": golf_course.id, "cloud_course_title": golf_course.title,

@@ -21,18 +21,6 @@ pytest_plugins = ["tests.block_harness"]   # the fixtures: rt, alice, unit, clou
 LEARNER_LAUNCH_CALLS = {"CreateRegistration", "BuildRegistrationLaunchLink", "GetRegistrationProgress"}
 
 
-@pytest.fixture
-def staff(rt):
-    return rt.add_user("staff", is_course_staff=True)
-
-
-@pytest.fixture
-def as_alice(rt, staff, alice):
-    """Staff choose "View this course as: alice"."""
-    rt.masquerade(staff, COURSE_KEY, alice)
-    return staff
-
-
 def _calls(emulator):
     return emulator.admin.stats()["calls"]
 

@@ -11,17 +11,6 @@ from tests.block_harness import COURSE_KEY  # noqa: E402 (after the assert rewri
 pytest_plugins = ["tests.block_harness"]   # the fixtures: rt, alice, unit, ...
 
 
-@pytest.fixture
-def staff(rt):
-    return rt.add_user("staff", is_course_staff=True)
-
-
-@pytest.fixture
-def as_alice(rt, staff, alice):
-    rt.masquerade(staff, COURSE_KEY, alice)
-    return staff
-
-
 def test_runtime_binds_to_the_learner_and_reports_what_the_lms_reports(rt, unit, alice, as_alice):
     block = rt.load_block(unit, user=as_alice)
     attrs = block.runtime.service(block, "user").get_current_user().opt_attrs
