@@ -296,6 +296,15 @@ FROM courses c
 """
 
 
+def _between(sql, params, column, since=None, until=None):
+    """``sql`` narrowed to rows whose ``column`` lies in [since, until] (inclusive, as SCORM Cloud's filters)."""
+    if since:
+        sql, params = sql + f" AND {column} >= ?", params + [since]
+    if until:
+        sql, params = sql + f" AND {column} <= ?", params + [until]
+    return sql, params
+
+
 class Storage:
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
@@ -366,22 +375,14 @@ class Storage:
         return _course(rows[0]) if rows else None
 
     def course_versions(self, course_id, since=None, until=None):
-        sql, params = _COURSE_SELECT + " WHERE c.id = ?", [course_id]
-        if since:
-            sql, params = sql + " AND c.updated >= ?", params + [since]
-        if until:
-            sql, params = sql + " AND c.updated <= ?", params + [until]
+        sql, params = _between(_COURSE_SELECT + " WHERE c.id = ?", [course_id], "c.updated", since, until)
         return [_course(row) for row in self._query(sql + " ORDER BY c.version", params)]
 
     def list_courses(self, limit, after=None, since=None, until=None, datetime_filter="updated"):
         """Latest version of each course, newest first, keyset-paged on (created, id)."""
         column = "created" if datetime_filter == "created" else "updated"
-        sql = _COURSE_SELECT + " WHERE c.version = (SELECT MAX(version) FROM courses WHERE id = c.id)"
-        params = []
-        if since:
-            sql, params = sql + f" AND c.{column} >= ?", params + [since]
-        if until:
-            sql, params = sql + f" AND c.{column} <= ?", params + [until]
+        sql, params = _between(_COURSE_SELECT + " WHERE c.version = (SELECT MAX(version) FROM courses WHERE id = c.id)",
+                               [], f"c.{column}", since, until)
         if after:
             sql, params = sql + " AND (c.created, c.id) < (?, ?)", params + list(after)
         rows = self._query(sql + " ORDER BY c.created DESC, c.id DESC LIMIT ?", params + [limit])
@@ -504,11 +505,7 @@ class Storage:
         return registration
 
     def registration_instances(self, registration_id, since=None, until=None):
-        sql, params = _REGISTRATION_SELECT + " WHERE r.id = ?", [registration_id]
-        if since:
-            sql, params = sql + " AND i.updated >= ?", params + [since]
-        if until:
-            sql, params = sql + " AND i.updated <= ?", params + [until]
+        sql, params = _between(_REGISTRATION_SELECT + " WHERE r.id = ?", [registration_id], "i.updated", since, until)
         return [_registration(row) for row in self._query(sql + " ORDER BY i.instance", params)]
 
     def list_registrations(self, limit, course_id=None, learner_id=None, since=None, until=None,
