@@ -2,6 +2,7 @@
 from the courseware tables, both behind ``KvsFieldData`` so keys are exactly ``KvsFieldData._key``.
 """
 import json
+from collections.abc import MutableMapping
 
 from xblock.exceptions import InvalidScopeError
 from xblock.field_data import ReadOnlyFieldData, SplitFieldData
@@ -26,6 +27,83 @@ class AnonymousStateWriteError(HarnessError):
 
 class UnboundStateAccessError(HarnessError):
     """Learner state touched on a block bound to no user (grades transformer, instructor tasks)."""
+
+
+class FieldTable(MutableMapping):
+    """Stored field values by ``KvsFieldData`` key: the modulestore's, or the courseware tables'.
+
+    Values are indexed by (user, block scope id), as a course structure holds each block's fields
+    together and ``StudentModule`` is unique by (student, module_state_key): loading one block for
+    one learner reads its own rows, not every row.
+    """
+
+    def __init__(self):
+        self._values = {}
+        self._rows = {}     # (user id, block scope id) -> the keys stored for it
+
+    def __getitem__(self, key):
+        return self._values[key]
+
+    def __setitem__(self, key, value):
+        self._values[key] = value
+        self._rows.setdefault((key.user_id, key.block_scope_id), set()).add(key)
+
+    def __delitem__(self, key):
+        del self._values[key]
+        row_id = (key.user_id, key.block_scope_id)
+        row = self._rows[row_id]
+        row.discard(key)
+        if not row:
+            del self._rows[row_id]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __contains__(self, key):
+        return key in self._values
+
+    def row(self, user_id, block_scope_id, scopes=(Scope.user_state,)):
+        """The values stored for one block (and one learner), in ``scopes``, by key."""
+        return {key: self._values[key] for key in self._rows.get((user_id, block_scope_id), ())
+                if key.scope in scopes}
+
+
+class AuthoredBlockData(KeyValueStore):
+    """One block's authored fields as the LMS reads them: loaded with the block, by field name.
+
+    The modulestore gives each block its own key-value store (``SplitMongoKVS``, an
+    ``InheritanceKeyValueStore``) holding the block's fields by name; an unset field falls back to
+    the field's default. LMS code cannot write them (``ReadOnlyFieldData`` wraps this).
+    """
+
+    def __init__(self, table, usage_id, definition_id):
+        self.table = table
+        self.block_ids = (usage_id, definition_id)
+        self.fields = {}
+        for block_scope_id in set(self.block_ids):
+            self.fields.update({key.field_name: value
+                                for key, value in table.row(None, block_scope_id, AUTHORED_SCOPES).items()})
+
+    def _own(self, key):
+        return any(key.block_scope_id is own or key.block_scope_id == own for own in self.block_ids)
+
+    def get(self, key):
+        return self.fields[key.field_name] if self._own(key) else self.table[key]
+
+    def has(self, key):
+        return key.field_name in self.fields if self._own(key) else key in self.table
+
+    def default(self, key):
+        raise KeyError(key.field_name)
+
+    def set(self, key, value):
+        raise InvalidScopeError(key, ())
+
+    def delete(self, key):
+        raise InvalidScopeError(key, ())
 
 
 class StudentDataStore(KeyValueStore):
@@ -82,19 +160,22 @@ class StudentModuleCache(StudentDataStore):
     def __init__(self, db, user_id, usage_id):
         super().__init__(db, user_id)
         self.usage_id = usage_id
-        self.snapshot = {key: _json_copy(value) for key, value in db.items() if self._cached(key)}
+        # StudentModule.state is JSON, decoded once when the block is loaded; UserStateCache then
+        # answers by field name.
+        self.snapshot = {key.field_name: _json_copy(value) for key, value in db.row(user_id, usage_id).items()}
 
     def _cached(self, key):
         return (key.scope == Scope.user_state and key.user_id == self.user_id
-                and key.block_scope_id == self.usage_id)
+                and (key.block_scope_id is self.usage_id or key.block_scope_id == self.usage_id))
 
     def get(self, key):
         if not self._cached(key):
             return super().get(key)
-        return _json_copy(self.snapshot[key])
+        # UserStateCache hands out the decoded value itself; XBlock fields copy mutable values.
+        return self.snapshot[key.field_name]
 
     def has(self, key):
-        return key in self.snapshot if self._cached(key) else super().has(key)
+        return key.field_name in self.snapshot if self._cached(key) else super().has(key)
 
     def set(self, key, value):
         self.set_many({key: value})
@@ -104,12 +185,12 @@ class StudentModuleCache(StudentDataStore):
             self._check_write(key)
         stored = {key: _json_copy(value) for key, value in update_dict.items()}
         self.db.update(stored)
-        self.snapshot.update({key: value for key, value in stored.items() if self._cached(key)})
+        self.snapshot.update({key.field_name: value for key, value in stored.items() if self._cached(key)})
 
     def delete(self, key):
         self._check_write(key)
         if self._cached(key):
-            del self.snapshot[key]
+            del self.snapshot[key.field_name]
             self.db.pop(key, None)
         else:
             del self.db[key]

@@ -1,7 +1,5 @@
 """Instructor dashboard operations on one learner's state, as ``instructor_task`` and
 ``instructor.enrollment`` perform them."""
-from xblock.fields import Scope
-from xblock.runtime import KeyValueStore
 from xblock.scorable import Score
 
 from .keys import usage_key as to_usage_key
@@ -17,8 +15,7 @@ class InstructorOperations:
         """A ``StudentModule`` row exists once state was saved or a score was set."""
         if (user_id, usage_key) in self.grades:
             return True
-        return any(key.user_id == user_id and key.block_scope_id == usage_key and key.scope == Scope.user_state
-                   for key in self.student_db)
+        return bool(self.student_db.row(user_id, usage_key))
 
     def rescore(self, usage_key, only_if_higher=False):
         """``rescore_problem_module_state`` for every learner with state; returns the task counts."""
@@ -62,9 +59,8 @@ class InstructorOperations:
         usage_key = to_usage_key(usage_key)
         if not self._has_student_module(user.id, usage_key):
             raise LookupError(f"{user.username} has no state for {usage_key}")
-        for key in list(self.student_db):
-            if (key.scope, key.user_id, key.block_scope_id, key.field_name) == \
-                    (Scope.user_state, user.id, usage_key, "attempts"):
+        for key in self.student_db.row(user.id, usage_key):
+            if key.field_name == "attempts":
                 self.student_db[key] = 0
 
     def delete_student_state(self, usage_key, user, requesting_user):
@@ -98,7 +94,7 @@ class InstructorOperations:
                 requesting_user_id=self.anonymous_user_id(requesting_user, course_key),
             )
             submission_cleared = True
-        for key in [key for key in self.student_db if _row_of(key, user.id, usage_key)]:
+        for key in self.student_db.row(user.id, usage_key):
             del self.student_db[key]
         self.grades.pop((user.id, usage_key), None)
         self.track("edx.grades.problem.state_deleted", {
@@ -111,6 +107,3 @@ class InstructorOperations:
                 # _fire_score_changed_for_block: 0 out of max, score_deleted.
                 self.record_score_change(block, user, 0, max_score, score_deleted=True)
 
-
-def _row_of(key: KeyValueStore.Key, user_id, usage_key):
-    return key.scope == Scope.user_state and key.user_id == user_id and key.block_scope_id == usage_key

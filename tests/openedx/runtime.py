@@ -16,7 +16,7 @@ from xblock.core import XBlock
 from xblock.django.request import django_to_webob_request
 from xblock.exceptions import NoSuchHandlerError, NoSuchServiceError
 from xblock.fields import Scope, ScopeIds, UserScope
-from xblock.runtime import DictKeyValueStore, IdGenerator, IdReader, Runtime
+from xblock.runtime import IdGenerator, IdReader, Runtime
 from xblock.scorable import ScorableXBlockMixin, Score
 
 from . import field_data as fd
@@ -181,7 +181,9 @@ class BlockRuntime(Runtime):
         student = self._student_store(user_id, usage_id)
         if self.draft is not None:
             return fd.compose(self.draft, student, authored_writable=True)
-        return fd.compose(DictKeyValueStore(self.platform.modulestore), student, authored_writable=False)
+        # definition id == usage id in this runtime (_Ids)
+        return fd.compose(fd.AuthoredBlockData(self.platform.modulestore, usage_id, usage_id), student,
+                          authored_writable=False)
 
     def load_block_type(self, block_type):
         return self.platform.block_class(block_type)
@@ -283,8 +285,8 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperatio
         self.completion_tracking = completion_tracking      # the completion waffle switch
         self.mako_template_dirs = mako_template_dirs
         self.users = UserDirectory(secret_key)
-        self.modulestore = {}          # KvsFieldData keys of authored scopes -> JSON values
-        self.student_db = {}           # KvsFieldData keys of learner scopes -> JSON values
+        self.modulestore = fd.FieldTable()   # KvsFieldData keys of authored scopes -> JSON values
+        self.student_db = fd.FieldTable()   # KvsFieldData keys of learner scopes -> JSON values
         self._usages = {}              # usage key -> block class
         self._classes = {}             # block type -> block class
         self._preview_sessions = {}
@@ -392,10 +394,7 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperatio
     def user_state(self, user, usage_key):
         """The learner's ``StudentModule.state``: user_state fields stored for this usage."""
         usage_key = _usage_key(usage_key)
-        return {
-            key.field_name: value for key, value in self.student_db.items()
-            if key.scope == Scope.user_state and key.user_id == user.id and key.block_scope_id == usage_key
-        }
+        return {key.field_name: value for key, value in self.student_db.row(user.id, usage_key).items()}
 
     def max_score_unbound(self, usage_key):
         """``max_score()`` as the grades transformer calls it: on a block with no learner bound."""
