@@ -34,6 +34,17 @@ from .postback import PostbackError, postback_password, postback_url, read_postb
 from .progress import Progress, merge, start_attempt
 
 log = logging.getLogger(__name__)
+_PLAIN_HTTP_WARNED = set()   # site origins already warned about, once per process
+
+
+def _warn_if_plain_http(url):
+    """Warn the operator once per site origin, not at every registration, that postbacks go over http."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme != "https" and origin not in _PLAIN_HTTP_WARNED:
+        _PLAIN_HTTP_WARNED.add(origin)
+        log.warning("Postback URLs of %s are plain http (%s): if the site redirects to https, SCORM Cloud "
+                    "counts the redirect as delivered and results are lost. Set POSTBACK_BASE_URL.", origin, url)
 loader = ResourceLoader(__name__)
 
 SETTINGS_KEY = "ScormCloudXBlock"
@@ -579,9 +590,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             url = postback_url(url, self._config().get("POSTBACK_BASE_URL"))
         except ValueError as error:
             log.error("Ignoring XBLOCK_SETTINGS %s; postbacks go to %s", error, url)
-        if urlsplit(url).scheme != "https":
-            log.warning("The postback URL %s is plain http: if the site redirects to https, SCORM Cloud counts "
-                        "the redirect as delivered and results are lost. Set POSTBACK_BASE_URL.", url)
+        _warn_if_plain_http(url)
         return PostBack(url=url, user_name=registration_id,
                         password=postback_password(self._postback_secret(), registration_id))
 

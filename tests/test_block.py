@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from scorm_cloud_xblock import return_url
+from scorm_cloud_xblock import block as block_module, return_url
 from scorm_cloud_xblock.block import ResetRefused, ScormCloudXBlock
 from scorm_cloud_xblock.client import Learner
 from scorm_cloud_xblock.postback import postback_password
@@ -257,17 +257,20 @@ def test_the_emulator_posts_to_the_absolute_noauth_handler(rt, unit, alice, emul
     assert posted["headers"]["Authorization"].startswith("Basic ")
 
 
-def test_postback_base_url_replaces_the_lms_scheme_and_host(emulator, receiver, golf_course, caplog):
+def test_postback_base_url_replaces_the_lms_scheme_and_host(emulator, receiver, golf_course, caplog, monkeypatch):
     # The LMS builds http://SITE_NAME/... (HTTPS is not "on"); the operator knows where it is reachable.
     rt = OpenEdxTestRuntime(xblock_settings={"ScormCloudXBlock": {
         "APP_ID": "test-app", "SECRET_KEY": "test-secret", "BASE_URL": emulator.api_url,
         "POSTBACK_SECRET": POSTBACK_SECRET, "ID_PREFIX": PREFIX,
         "POSTBACK_BASE_URL": f"http://{receiver.site_name}"}}, site_name="lms.invalid", https=False)
-    alice = rt.add_user("alice")
+    alice, bob = rt.add_user("alice"), rt.add_user("bob")
     unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    monkeypatch.setattr(block_module, "_PLAIN_HTTP_WARNED", set())
     with caplog.at_level("WARNING", logger="scorm_cloud_xblock.block"):
         register(rt, unit, alice)
-    assert "plain http" in caplog.text
+        register(rt, unit, bob)
+    # Once for the site, not once per learner.
+    assert len([record for record in caplog.records if "plain http" in record.getMessage()]) == 1
     emulator.admin.set_progress(registration_of(rt, alice, unit), registrationCompletion="COMPLETED")
     posted = delivered_postbacks(emulator, receiver)[-1]
     assert posted["path"] == f"/courses/{COURSE_KEY}/xblock/{unit}/handler_noauth/postback"
