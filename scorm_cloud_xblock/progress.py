@@ -15,8 +15,8 @@ again: so an attempt is ordered by ``(attempt, instance)``. The rules, in the or
    registration, so its status starts afresh. The replaced attempt, if it had any result, is kept in
    ``earlier``: the grade and completion earned on it are not lost (decisions 4 and 6).
 3. **Same instance, older ``updated``: ignored** (``stale-update``). Times are compared as parsed
-   datetimes, never as strings; a missing or unparseable ``updated`` counts as older than any known
-   one, but is accepted while no time is known yet.
+   datetimes, never as strings; a missing or unparseable ``updated`` (or one outside the years UTC
+   can name) counts as older than any known one, but is accepted while no time is known yet.
 4. **Otherwise the report is applied, field by field:**
 
    - completion never goes back from ``COMPLETED``;
@@ -153,17 +153,31 @@ class Progress:
         """
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
-        updated = registration.updated.astimezone(timezone.utc) if registration.updated else None
         return cls.from_dict({
             "completion": registration.completion,
             "success": registration.success,
             "score": registration.score,
             "total_seconds": registration.total_seconds,
-            "updated": updated.isoformat(timespec="milliseconds").replace("+00:00", "Z") if updated else None,
+            "updated": _utc_updated(registration.updated),
             "instance": registration.instance,
             "source": source,
             "attempt": attempt,
         })
+
+
+def _utc_updated(moment):
+    """``updated`` as we store it, in UTC; None if there is none, or UTC cannot name it (out of years 1..9999).
+
+    Such a date is no usable time: read as a missing ``updated``, the merge never lets it win over a known
+    time, and it cannot become a stored time that every later report would be older than.
+    """
+    if moment is None:
+        return None
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def start_attempt(current, attempt):

@@ -147,6 +147,23 @@ def test_from_cloud_writes_updated_in_utc():
     assert from_schema({"updated": "2024-05-01T12:05:00+02:00"}).updated == T1
 
 
+@pytest.mark.parametrize("updated", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_an_updated_that_utc_cannot_name_counts_as_missing(updated):
+    report = from_schema({**REGISTRATION, "updated": updated})
+    assert report == from_schema({**REGISTRATION, "updated": None})
+    assert report.updated is None
+
+    # Older than any known time: nothing regresses.
+    current = postback(completion=COMPLETED, success=PASSED, score=90, updated=T2, instance=1)
+    assert merge(current, report) == MergeResult(current, False, STALE_UPDATE)
+    # While no time is known it is taken as any undated report, and the next dated one still counts.
+    first = merge(Progress(instance=1), report)
+    assert (first.reason, first.progress.updated, first.progress.score) == (APPLIED, None, 42.5)
+    later = merge(first.progress, postback(completion=INCOMPLETE, score=50, updated=T0, instance=1))
+    assert later.progress == postback(completion=COMPLETED, success=FAILED, score=50, total_seconds=97.25,
+                                      updated=T0, instance=1)
+
+
 @pytest.mark.parametrize(
     "score, expected",
     [
