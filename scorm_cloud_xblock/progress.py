@@ -50,7 +50,8 @@ SUCCESS = (UNKNOWN, FAILED, PASSED)
 # Who produced a Progress: a postback, a GetRegistrationProgress refresh (also when a registration
 # is adopted), a staff reconcile (GetRegistrations), or nobody.
 SOURCES = ("postback", "refresh", "reconcile", "none")
-# Replaced attempts kept in `earlier`: one per course version or registration a learner went through, bounded.
+# Replaced attempts kept in `earlier`: one per course version or registration a learner went through,
+# bounded; what is dropped beyond it never holds a better result than what is kept (`_bounded`).
 MAX_EARLIER = 50
 
 APPLIED = "applied"
@@ -193,7 +194,30 @@ def _earlier(value):
     if not isinstance(value, list):
         return ()
     attempts = (replace(Progress.from_dict(item), earlier=()) for item in value if isinstance(item, Mapping))
-    return tuple(attempt for attempt in attempts if attempt.has_result)[-MAX_EARLIER:]
+    return _bounded(tuple(attempt for attempt in attempts if attempt.has_result))
+
+
+def _bounded(attempts):
+    """At most MAX_EARLIER of ``attempts`` (oldest first), without losing the best result of any rule.
+
+    Every grading and completion rule reads an attempt's completion, success and whether it has a
+    score, and among attempts alike in those prefers the higher score. So the highest-scoring attempt
+    of each such kind is kept (17 kinds at most, as an attempt kept has a result); the newest others
+    fill the rest.
+    """
+    if len(attempts) <= MAX_EARLIER:
+        return attempts
+    best = {}
+    for index, attempt in enumerate(attempts):
+        kind = (attempt.completion, attempt.success, attempt.score is None)
+        if kind not in best or (attempt.score or 0) >= (attempts[best[kind]].score or 0):
+            best[kind] = index
+    kept = set(best.values())
+    for index in reversed(range(len(attempts))):
+        if len(kept) == MAX_EARLIER:
+            break
+        kept.add(index)
+    return tuple(attempts[index] for index in sorted(kept))
 
 
 def _status(value, allowed):
@@ -267,7 +291,7 @@ def merge(current, incoming):
     if (incoming.attempt, incoming.instance) > (current.attempt, current.instance):
         earlier = current.earlier
         if current.has_result:
-            earlier = (*earlier, replace(current, earlier=()))[-MAX_EARLIER:]
+            earlier = _bounded((*earlier, replace(current, earlier=())))
         return MergeResult(replace(incoming, earlier=earlier), True, NEW_INSTANCE)
 
     known = parse_updated(current.updated)

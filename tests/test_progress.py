@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from scorm_cloud_xblock import grading
 from scorm_cloud_xblock.client import RegistrationProgress
 from scorm_cloud_xblock.progress import (
     APPLIED,
@@ -13,6 +14,7 @@ from scorm_cloud_xblock.progress import (
     DUPLICATE,
     FAILED,
     INCOMPLETE,
+    MAX_EARLIER,
     NEW_INSTANCE,
     PASSED,
     SOURCES,
@@ -324,6 +326,96 @@ def test_earlier_attempts_from_a_damaged_record_are_read_defensively():
     assert Progress.from_dict(data).earlier == (Progress(completion=COMPLETED, score=95.0),)
     data["earlier"] = "nope"
     assert Progress.from_dict(data).earlier == ()
+
+
+# --- a bounded history of earlier attempts ----------------------------------------------------
+
+GRADING_RULES = [rule for rule, _ in grading.GRADING_RULES]
+COMPLETION_RULES = [rule for rule, _ in grading.COMPLETION_RULES]
+
+
+def attempts_in_turn(attempts):
+    """Our record once each of ``attempts`` was reported in turn, each as a new instance."""
+    progress = Progress()
+    for instance, attempt in enumerate(attempts):
+        progress = merge(progress, replace(attempt, instance=instance, updated=T0)).progress
+    return progress
+
+
+def best_of_all(attempts, rule):
+    grades = [grading.grade(attempt, rule) for attempt in attempts]
+    return max((value for value in grades if value is not None), default=None)
+
+
+def test_a_long_history_keeps_the_best_score():
+    progress = attempts_in_turn([postback(completion=COMPLETED, score=100)]
+                                + [postback(completion=COMPLETED, score=10)] * 51)
+    assert len(progress.earlier) == MAX_EARLIER
+    assert grading.best_grade(progress, "auto") == 1.0
+
+
+# The best result first, then more attempts than are kept, each worse for some rule.
+LONG_HISTORIES = {
+    "worse in every way": (postback(completion=COMPLETED, success=PASSED, score=100),
+                           [postback(completion=INCOMPLETE, success=FAILED, score=10)] * 60),
+    # Passed without a score grades 1.0 automatically; a pass with a low score grades less.
+    "passed without a score": (postback(success=PASSED),
+                               [postback(completion=COMPLETED, success=PASSED, score=20)] * 60),
+    # Completed and passed must be one attempt's.
+    "completed and passed at once": (postback(completion=COMPLETED, success=PASSED),
+                                     [postback(completion=COMPLETED, success=FAILED),
+                                      postback(completion=INCOMPLETE, success=PASSED)] * 30),
+    "failed, then nothing gradable": (postback(completion=INCOMPLETE, success=FAILED, score=0),
+                                      [postback(completion=INCOMPLETE)] * 60),
+}
+
+
+@pytest.mark.parametrize("history", LONG_HISTORIES)
+@pytest.mark.parametrize("rule", GRADING_RULES)
+def test_trimming_earlier_attempts_never_lowers_a_grade(rule, history):
+    first, later = LONG_HISTORIES[history]
+    progress = attempts_in_turn([first, *later])
+    assert len(progress.earlier) == MAX_EARLIER
+    assert grading.best_grade(progress, rule) == best_of_all([first, *later], rule)
+
+
+@pytest.mark.parametrize("history", LONG_HISTORIES)
+@pytest.mark.parametrize("rule", COMPLETION_RULES)
+def test_trimming_earlier_attempts_never_loses_a_completion(rule, history):
+    first, later = LONG_HISTORIES[history]
+    progress = attempts_in_turn([first, *later])
+    assert grading.ever_complete(progress, rule) == any(grading.is_complete(a, rule) for a in [first, *later])
+
+
+def test_any_long_history_keeps_every_rules_best_result():
+    rng = random.Random(1861)
+    for _ in range(200):
+        attempts, length = [], rng.randint(MAX_EARLIER - 5, 2 * MAX_EARLIER)
+        while len(attempts) < length:
+            attempt = postback(completion=rng.choice(COMPLETION), success=rng.choice(SUCCESS),
+                               score=rng.choice([None, round(rng.uniform(0, 100), 1)]))
+            if attempt.has_result:
+                attempts.append(attempt)
+        progress = attempts_in_turn(attempts)
+        assert len(progress.earlier) <= MAX_EARLIER
+        assert Progress.from_dict(progress.to_dict()) == progress
+        for rule in GRADING_RULES:
+            assert grading.best_grade(progress, rule) == best_of_all(attempts, rule)
+        for rule in COMPLETION_RULES:
+            assert grading.ever_complete(progress, rule) == any(grading.is_complete(a, rule) for a in attempts)
+        # The unit shows the best score of the earlier attempts.
+        scores = [attempt.score for attempt in attempts[:-1] if attempt.score is not None]
+        assert max((a.score for a in progress.earlier if a.score is not None), default=None) \
+            == max(scores, default=None)
+
+
+def test_a_stored_history_longer_than_kept_is_trimmed_the_same_way():
+    best = postback(completion=COMPLETED, success=PASSED, score=100)
+    data = postback(instance=70).to_dict()
+    data["earlier"] = [best.to_dict()] + [postback(completion=INCOMPLETE, score=5).to_dict()] * 69
+    earlier = Progress.from_dict(data).earlier
+    assert len(earlier) == MAX_EARLIER
+    assert earlier[0] == best
 
 
 def test_older_update_is_ignored():
