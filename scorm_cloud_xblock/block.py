@@ -65,6 +65,7 @@ REGISTER_ON = (("first_view", "When the learner first views the unit"),
                ("first_launch", "When the learner first launches the course"))
 
 
+NOT_AN_EDITOR = "Only the course's authors can change its SCORM Cloud course, in Studio."
 # A linked course this site's SCORM Cloud app does not hold: OLX from another instance, or deleted there.
 MISSING_COURSE_FOR_AUTHORS = ("This course is not in this site's SCORM Cloud app: upload the package again "
                               "or link another course.")
@@ -197,7 +198,7 @@ def json_object_handler(func):
 
 
 @XBlock.needs("i18n")
-@XBlock.wants("user", "settings", "rebind_user", "completion")
+@XBlock.wants("user", "settings", "rebind_user", "completion", "studio_user_permissions")
 class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
     """An Open edX component that launches a SCORM Cloud course and grades it from SCORM Cloud's results."""
 
@@ -691,6 +692,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_request_handler
     def register(self, data, request):
         """Lazy registration on first view, requested by the page after it has rendered."""
+        self._refuse_in_studio()
         if compat.masquerading_as_learner(self):
             return self._progress_payload()   # staff viewing as the learner: never a billed registration
         self._cloud_call(self._ensure_registration, request)
@@ -699,6 +701,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_request_handler
     def launch(self, data, request):
         """Build a fresh launch link for this click; it is never rendered into the page or stored."""
+        self._refuse_in_studio()
         if compat.masquerading_as_learner(self):
             return {"launch_url": self._staff_preview_link(self._redirect_on_exit(data, request)), "preview": True}
         registration_id = self._cloud_call(self._ensure_registration, request)
@@ -718,6 +721,12 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                                                      self.cloud_course_version, self.launch_mode,
                                                      data.get("embedded")))
         return {"launch_url": link}
+
+    def _refuse_in_studio(self):
+        # Studio's preview shares one anonymous id among all authors and cannot take postbacks: a
+        # registration made there would be billed, shared and never graded. Authors use Preview.
+        if compat.in_studio(self):
+            raise JsonHandlerError(409, "Learners are registered in the courseware. In Studio, use Preview.")
 
     def _redirect_on_exit(self, data, request):
         """The `return` handler's URL, signed for this learner and where the page asked to go back."""
@@ -985,6 +994,11 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             **self._ownership(),
         }
 
+    def _require_editor(self):
+        # Before any SCORM Cloud call: in the LMS any enrolled learner can call these handlers.
+        if not compat.may_edit(self):
+            raise JsonHandlerError(403, NOT_AN_EDITOR)
+
     def _import_target(self):
         # A new version of the linked course where this usage created it; a course of its own otherwise,
         # so that a copy's import never changes what the components sharing the course show (decision 5).
@@ -1002,6 +1016,8 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @XBlock.handler
     def import_package(self, request, suffix=""):
         """Multipart upload (field `package`), streamed to SCORM Cloud: never read whole into memory."""
+        if not compat.may_edit(self):
+            return _json_response({"status": "ERROR", "message": NOT_AN_EDITOR}, status=403)
         upload = request.POST.get("package") if request.method == "POST" else None
         if upload is None or not hasattr(upload, "file"):
             return _json_response({"status": "ERROR", "message": "Choose a SCORM package (.zip) to upload."},
@@ -1016,6 +1032,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     @json_object_handler
     def import_url(self, data, suffix=""):
+        self._require_editor()
         url = str(data.get("url") or "").strip()
         if urlsplit(url).scheme not in ("http", "https"):
             raise JsonHandlerError(400, "Give the http(s) address of a SCORM package (.zip).")
@@ -1025,6 +1042,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_object_handler
     def import_status(self, data, suffix=""):
         """Poll the import job; on success the component links to the imported course version."""
+        self._require_editor()
         if not self.import_job_id:
             return {"status": "NONE", "message": "", **self._status_course()}
         job = self._cloud_call(self._client().import_status, self.import_job_id)
@@ -1058,6 +1076,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_object_handler
     def cloud_courses(self, data, suffix=""):
         """Courses already in the SCORM Cloud app, for "link an existing course"."""
+        self._require_editor()
         client = self._client()
         courses = self._cloud_call(lambda: list(client.list_courses()))
         return {"courses": [{"id": c.id, "title": c.title, "version": c.version,
@@ -1065,6 +1084,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     @json_object_handler
     def link_course(self, data, suffix=""):
+        self._require_editor()
         course_id = str(data.get("course_id") or "")
         if not course_id:
             raise JsonHandlerError(400, "Choose a course.")
@@ -1081,6 +1101,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         OLX imported from another instance, or a course deleted in SCORM Cloud, shows up here rather
         than as learners' failed launches. Nothing is changed: the author re-uploads or links another.
         """
+        self._require_editor()
         if not self.cloud_course_id:
             return {"status": "NONE", "message": ""}
         try:
@@ -1094,6 +1115,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_object_handler
     def preview(self, data, suffix=""):
         """An untracked preview launch of the linked course: no registration is created."""
+        self._require_editor()
         if not self.cloud_course_id:
             raise JsonHandlerError(409, "Import or link a SCORM Cloud course first.")
         try:

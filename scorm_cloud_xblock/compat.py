@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 ATTR_ANONYMOUS_USER_ID = "edx-platform.anonymous_user_id"
 ATTR_USER_IS_STAFF = "edx-platform.user_is_staff"   # course staff, which global staff always are
 ATTR_USER_ID = "edx-platform.user_id"
+# Set by DjangoXBlockUserService for every user, anonymous ones included: the block runs in Open edX.
+ATTR_IS_AUTHENTICATED = "edx-platform.is_authenticated"
 # The workbench sets only this key; it doubles as the learner's anonymous id there.
 ATTR_WORKBENCH_USER_ID = "xblock-workbench.user_id"
 
@@ -48,6 +50,26 @@ def user_is_staff(block):
     """Whether the bound user has staff access to this course; False outside the LMS."""
     user = current_user(block)
     return bool(user and user.opt_attrs.get(ATTR_USER_IS_STAFF))
+
+
+def in_studio(block):
+    """Studio or its preview: the runtimes that give `studio_user_permissions` (the LMS gives none)."""
+    return block.runtime.service(block, "studio_user_permissions") is not None
+
+
+def may_edit(block):
+    """
+    Whether the user of this request may change what the component links to in SCORM Cloud.
+
+    Studio and its preview answer through `studio_user_permissions`: write access to the course. The
+    LMS never edits a component: its authored data is read-only there, and any enrolled learner can
+    call a block's handlers. The workbench, which has no roles, lets everyone edit.
+    """
+    permissions = block.runtime.service(block, "studio_user_permissions")
+    if permissions is not None:
+        return bool(permissions.can_write(getattr(block.scope_ids.usage_id, "context_key", None)))
+    user = current_user(block)
+    return not (user and ATTR_IS_AUTHENTICATED in user.opt_attrs)
 
 
 def masquerading_as_learner(block):

@@ -28,7 +28,8 @@ from .platform_modules import current_request, install as install_platform_modul
 from .requests import SECRET_KEY, build_request, csrf_failure, files_limit_error, setup_django
 from .services import (
     CompletionService, DjangoUserService, EventPublishingService, I18nService, MakoService,
-    PreviewPublishingService, RebindUserService, ReplaceURLService, SettingsService,
+    PreviewPublishingService, RebindUserService, ReplaceURLService, SettingsService, StudioPermissionsService,
+    has_studio_write_access,
 )
 from .users import AnonymousUser, UserDirectory
 
@@ -123,10 +124,12 @@ class BlockRuntime(Runtime):
         services = {"i18n": I18nService, "settings": SettingsService(platform.xblock_settings)}
         if self.mode == "studio":
             services["user"] = DjangoUserService(platform, user, course, None, None)
+            services["studio_user_permissions"] = StudioPermissionsService(user)
             services["mako"] = MakoService(platform.mako_template_dirs)
             services["publish"] = PreviewPublishingService(platform, user, course)
         elif self.mode == "preview":
             services["user"] = DjangoUserService(platform, user, course, "student", "student")
+            services["studio_user_permissions"] = StudioPermissionsService(user)
             services["mako"] = MakoService(platform.mako_template_dirs)
             services["replace_urls"] = ReplaceURLService(course)
             services["publish"] = PreviewPublishingService(platform, user, course)
@@ -462,7 +465,7 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperatio
             raise
         except Exception as exc:  # pylint: disable=broad-except
             return self._server_error(usage_key, handler_name, exc)
-        if user.is_staff or user.is_course_staff or user.is_course_author:
+        if has_studio_write_access(user):
             block.runtime.draft.commit()     # modulestore().update_item(block, user.id)
         return response
 

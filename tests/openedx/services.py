@@ -121,6 +121,24 @@ class DjangoUserService(UserService):
         return self._platform.users.by_anonymous_id(uid or self._anonymous_user_id)
 
 
+class StudioPermissionsService:
+    """``StudioPermissionsService``, which Studio and its preview give (the LMS does not)."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def can_read(self, course_key):
+        return self.can_write(course_key)   # the harness has no read-only Studio roles
+
+    def can_write(self, course_key):  # pylint: disable=unused-argument
+        return has_studio_write_access(self._user)
+
+
+def has_studio_write_access(user):
+    """Course author access, which course staff and global staff have too (``has_studio_write_access``)."""
+    return bool(user.is_staff or user.is_course_staff or user.is_course_author)
+
+
 class RebindUserService(Service):
     """``RebindUserService``: re-binds a block loaded for AnonymousUser to the real learner."""
 
