@@ -234,11 +234,12 @@ class RegistrationProgress:
 
     ``score`` is SCORM Cloud's ``score.scaled`` unchanged: a percentage from 0 to 100 (not 0..1),
     or None until the content reports a score. ``completion_amount`` is None when SCORM Cloud sends
-    "NaN" or nothing.
+    "NaN" or nothing. ``instance`` is None when the schema does not say (every field is optional):
+    which instance it is about is then unknown, not the first.
     """
 
     id: str
-    instance: int = 0
+    instance: int | None = None
     updated: datetime | None = None
     completion: str = "UNKNOWN"  # COMPLETED | INCOMPLETE | UNKNOWN
     success: str = "UNKNOWN"  # PASSED | FAILED | UNKNOWN
@@ -260,7 +261,7 @@ class RegistrationProgress:
         course = _dict(data.get("course"))
         return cls(
             id=_str(data.get("id")),
-            instance=_int(data.get("instance")),
+            instance=_int(data.get("instance"), None),
             updated=parse_datetime(data.get("updated")),
             completion=_enum(data.get("registrationCompletion"), ("COMPLETED", "INCOMPLETE")),
             success=_enum(data.get("registrationSuccess"), ("PASSED", "FAILED")),

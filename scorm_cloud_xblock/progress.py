@@ -6,7 +6,10 @@ report into the stored :class:`Progress` so that the result depends on what was 
 the order it arrived in, and a learner's grade never regresses because of a late or partial
 report. Instances are numbered per registration, and a learner whose registration was deleted in
 SCORM Cloud goes on in a new one, their next ``attempt`` (decision 6), whose instances start at 0
-again: so an attempt is ordered by ``(attempt, instance)``. The rules, in the order they are applied:
+again: so an attempt is ordered by ``(attempt, instance)``. A report that does not say which instance
+it is about (every field of SCORM Cloud's schema is optional) is taken as about the stored instance
+of its attempt, or the first instance of a newer attempt: only its ``updated`` can then show it
+stale. The rules, in the order they are applied:
 
 1. **Older attempt or instance: ignored** (``stale-instance``). It describes an attempt that has been
    replaced.
@@ -70,12 +73,17 @@ def _is_number(value):
         return False
 
 
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 @dataclass(frozen=True)
 class Progress:
     """Progress on one registration instance, in SCORM Cloud's terms.
 
     ``score`` is SCORM Cloud's ``score.scaled``, 0..100; ``updated`` is its ISO-8601 ``updated``
     as received; ``attempt`` is the registration's attempt in the id scheme (``ids``), 0 for the first.
+    ``instance`` is None only in a report that does not say; :func:`merge` never stores that.
     """
 
     completion: str = UNKNOWN
@@ -83,7 +91,7 @@ class Progress:
     score: float | None = None
     total_seconds: float = 0.0
     updated: str | None = None
-    instance: int = 0
+    instance: int | None = 0
     source: str = "none"
     # Earlier instances that had a result, oldest first, each without an `earlier` of its own.
     earlier: tuple = ()
@@ -100,9 +108,9 @@ class Progress:
             raise ValueError(f"total_seconds must be a non-negative number, got {self.total_seconds!r}")
         if self.updated is not None and not isinstance(self.updated, str):
             raise ValueError(f"updated must be None or an ISO-8601 string, got {self.updated!r}")
-        if isinstance(self.instance, bool) or not isinstance(self.instance, int) or self.instance < 0:
-            raise ValueError(f"instance must be a non-negative integer, got {self.instance!r}")
-        if isinstance(self.attempt, bool) or not isinstance(self.attempt, int) or self.attempt < 0:
+        if self.instance is not None and not _is_count(self.instance):
+            raise ValueError(f"instance must be None or a non-negative integer, got {self.instance!r}")
+        if not _is_count(self.attempt):
             raise ValueError(f"attempt must be a non-negative integer, got {self.attempt!r}")
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
@@ -154,16 +162,17 @@ class Progress:
         """
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
-        return cls.from_dict({
+        progress = cls.from_dict({
             "completion": registration.completion,
             "success": registration.success,
             "score": registration.score,
             "total_seconds": registration.total_seconds,
             "updated": _utc_updated(registration.updated),
-            "instance": registration.instance,
             "source": source,
             "attempt": attempt,
         })
+        # A missing or unusable instance is unknown, not the first: see merge.
+        return replace(progress, instance=_whole(registration.instance))
 
 
 def _utc_updated(moment):
@@ -246,9 +255,15 @@ def _seconds(value):
     return number if number is not None and number >= 0 else 0.0
 
 
-def _instance(value):
+def _whole(value):
+    """A non-negative integer from a JSON number or numeric string that is one, else None."""
     number = _number(value)
-    return int(number) if number is not None and number >= 0 and number.is_integer() else 0
+    return int(number) if number is not None and number >= 0 and number.is_integer() else None
+
+
+def _instance(value):
+    whole = _whole(value)
+    return 0 if whole is None else whole
 
 
 def _updated(value):
@@ -285,6 +300,8 @@ def _content(progress):
 
 def merge(current, incoming):
     """Fold the report ``incoming`` into the stored ``current``, by the rules in the module docstring."""
+    if incoming.instance is None:
+        incoming = replace(incoming, instance=current.instance if incoming.attempt == current.attempt else 0)
     # A new registration (attempt) numbers its instances from 0 again.
     if (incoming.attempt, incoming.instance) < (current.attempt, current.instance):
         return MergeResult(current, False, STALE_INSTANCE)

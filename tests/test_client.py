@@ -70,7 +70,7 @@ def test_registration_progress_tolerates_odd_data():
         "course": "c1", "learner": None,
     })
     assert progress.updated is None
-    assert progress.instance == 0
+    assert progress.instance is None  # unknown, not the first
     assert progress.completion == "COMPLETED"
     assert progress.success == "UNKNOWN"
     assert progress.completion_amount is None
@@ -83,6 +83,11 @@ def test_registration_progress_tolerates_odd_data():
 def test_registration_progress_from_empty_or_non_object():
     assert RegistrationProgress.from_json({}) == RegistrationProgress(id="")
     assert RegistrationProgress.from_json(None) == RegistrationProgress(id="")
+
+
+def test_registration_progress_without_instance_does_not_say_which():
+    assert RegistrationProgress.from_json({"id": "r"}).instance is None
+    assert RegistrationProgress.from_json({"id": "r", "instance": 0}).instance == 0
 
 
 def test_score_stays_on_scorm_clouds_0_to_100_scale():

@@ -142,7 +142,7 @@ def test_from_cloud_reads_the_schema():
 
 
 def test_from_cloud_of_an_empty_schema():
-    assert from_schema({}, "refresh") == Progress(source="refresh")
+    assert from_schema({}, "refresh") == Progress(source="refresh", instance=None)
 
 
 def test_from_cloud_writes_updated_in_utc():
@@ -205,10 +205,12 @@ def test_from_cloud_score(score, expected):
         ("instance", 2, "instance", 2),
         ("instance", "3", "instance", 3),
         ("instance", 4.0, "instance", 4),
-        ("instance", 1.5, "instance", 0),
-        ("instance", -1, "instance", 0),
-        ("instance", False, "instance", 0),
-        ("instance", 10**400, "instance", 0),
+        # Unusable is as good as missing: unknown, not the first (see the merge).
+        ("instance", 1.5, "instance", None),
+        ("instance", -1, "instance", None),
+        ("instance", False, "instance", None),
+        ("instance", 10**400, "instance", None),
+        ("instance", None, "instance", None),
         ("updated", {"time": 1588000000}, "updated", None),  # a date serialized as an object
         ("updated", "", "updated", None),
     ],
@@ -218,7 +220,7 @@ def test_from_cloud_tolerates_odd_values(field, value, attribute, expected):
 
 
 def test_from_cloud_tolerates_a_non_object_and_refuses_an_unknown_source():
-    assert from_schema([]) == Progress(source="postback")
+    assert from_schema([]) == Progress(source="postback", instance=None)
     with pytest.raises(ValueError):
         from_schema({}, "webhook")
 
@@ -246,6 +248,25 @@ def test_parse_updated(value, expected):
 def test_first_report_is_applied():
     incoming = postback(completion=INCOMPLETE, total_seconds=5, updated=T0)
     assert merge(Progress(), incoming) == MergeResult(incoming, True, APPLIED)
+
+
+def test_a_report_without_instance_is_about_the_stored_instance():
+    current = postback(completion=INCOMPLETE, score=40, updated=T1, instance=2,
+                       earlier=(postback(completion=COMPLETED, score=90, updated=T0),))
+    report = from_schema({"registrationCompletion": "COMPLETED", "score": {"scaled": 70}, "updated": T2})
+    assert report.instance is None
+    assert merge(current, report) == MergeResult(replace(current, completion=COMPLETED, score=70, updated=T2),
+                                                 True, APPLIED)
+    # It still cannot bring back an older instance's results: its updated says it is older.
+    assert merge(current, replace(report, updated=T0)) == MergeResult(current, False, STALE_UPDATE)
+    assert merge(current, replace(report, updated=None)) == MergeResult(current, False, STALE_UPDATE)
+    # A report that names an older instance is ignored as before.
+    assert merge(current, replace(report, instance=1)) == MergeResult(current, False, STALE_INSTANCE)
+    # About a newer registration (attempt): its first instance.
+    moved = merge(current, replace(report, attempt=1))
+    assert (moved.reason, moved.progress.instance, moved.progress.attempt) == (NEW_INSTANCE, 0, 1)
+    # Nothing stored yet: the first instance, as before.
+    assert merge(Progress(), report).progress.instance == 0
 
 
 def test_older_instance_is_ignored():
