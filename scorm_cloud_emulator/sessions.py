@@ -108,7 +108,7 @@ class StoragePlayerBackend:
         if claims.preview:
             course = self.storage.get_course(claims.course_id, claims.course_version)
         else:
-            registration = self.storage.launch_instance(claims.registration_id)
+            registration = self.storage.launch_instance(claims.registration_id, claims.tracking)
             if registration is None:
                 raise LaunchRefused("This registration no longer exists.", status=404)
             course = self.storage.get_course(registration.course_id, registration.course_version)

@@ -597,18 +597,19 @@ class Storage:
             self._db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
         return self.get_registration(registration_id, registration.instance)
 
-    def launch_instance(self, registration_id):
+    def launch_instance(self, registration_id, tracking=True):
         """The instance a launch of the registration runs: the latest one, or a new one on a newer course.
 
         SCORM Cloud starts a new instance when the learner launches after a new course version was
-        imported. Check and insert happen in one transaction, so two launches at once start one instance.
+        imported; an untracked launch records nothing, so it starts none either. Check and insert happen in
+        one transaction, so two launches at once start one instance.
         """
         with self._transaction():
             registration = self.get_registration(registration_id)
             if registration is None:
                 return None
             latest = self.get_course(registration.course_id)
-            if latest is not None and latest.version > registration.course_version:
+            if tracking and latest is not None and latest.version > registration.course_version:
                 return self.new_instance(registration_id, latest.version)
             return registration
 

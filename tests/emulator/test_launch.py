@@ -200,6 +200,22 @@ def test_launching_after_a_new_course_version_runs_a_fresh_instance_on_it(emulat
     assert (progress.instance, progress.course_version, progress.completion) == (1, 1, "UNKNOWN")
 
 
+def test_an_untracked_launch_after_a_new_course_version_starts_no_instance(emulator, api, client, scorm_packages,
+                                                                          golf):
+    register(client)
+    import_course(api, emulator, scorm_packages / GOLF_2004, "golf", mayCreateNewVersion="true")
+    link = api.post(f"{emulator.api_url}/registrations/r1/launchLink",
+                    json={"redirectOnExitUrl": "blank", "tracking": False}).json()["launchLink"]
+    config = player_config(open_player(link))
+    assert (config["tracking"], config["standard"]) == (False, "SCORM12")  # the registration's own version
+    instances = api.get(f"{emulator.api_url}/registrations/r1/instances").json()["registrations"]
+    assert [(item["instance"], item["course"]["version"]) for item in instances] == [(0, 0)]
+    # The next tracked launch is the one that moves the learner to the new version.
+    launch(client)
+    progress = client.registration_progress("r1")
+    assert (progress.instance, progress.course_version) == (1, 1)
+
+
 # -- commits, progress and postbacks ----------------------------------------------------------------
 
 def test_a_commit_updates_progress_and_delivers_one_postback(emulator, client, golf, receiver):
