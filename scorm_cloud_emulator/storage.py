@@ -288,12 +288,19 @@ def _course(row):
                   activities=json.loads(row[10]) if row[10] else None)
 
 
-_COURSE_SELECT = """
+_COURSE_COLUMNS = """
 SELECT c.id, c.version, c.title, c.learning_standard, c.root_activity, c.content_dir, c.tags,
-       c.created, c.updated,
-       (SELECT COUNT(*) FROM registrations r WHERE r.course_id = c.id), c.activities
+       c.created, c.updated, {registration_count}, c.activities
 FROM courses c
 """
+# A course counts all its registrations; a version those with an instance on it (a registration moves to
+# a new version in a new instance, so it may count under several versions).
+_COURSE_SELECT = _COURSE_COLUMNS.format(
+    registration_count="(SELECT COUNT(*) FROM registrations r WHERE r.course_id = c.id)")
+_VERSION_SELECT = _COURSE_COLUMNS.format(
+    registration_count="(SELECT COUNT(DISTINCT i.registration_id) FROM instances i "
+                       "JOIN registrations r ON r.id = i.registration_id "
+                       "WHERE r.course_id = c.id AND i.course_version = c.version)")
 
 
 def _between(sql, params, column, since=None, until=None):
@@ -371,11 +378,11 @@ class Storage:
         if version is None:
             rows = self._query(_COURSE_SELECT + " WHERE c.id = ? ORDER BY c.version DESC LIMIT 1", (course_id,))
         else:
-            rows = self._query(_COURSE_SELECT + " WHERE c.id = ? AND c.version = ?", (course_id, version))
+            rows = self._query(_VERSION_SELECT + " WHERE c.id = ? AND c.version = ?", (course_id, version))
         return _course(rows[0]) if rows else None
 
     def course_versions(self, course_id, since=None, until=None):
-        sql, params = _between(_COURSE_SELECT + " WHERE c.id = ?", [course_id], "c.updated", since, until)
+        sql, params = _between(_VERSION_SELECT + " WHERE c.id = ?", [course_id], "c.updated", since, until)
         return [_course(row) for row in self._query(sql + " ORDER BY c.version", params)]
 
     def list_courses(self, limit, after=None, since=None, until=None, datetime_filter="updated"):
@@ -406,33 +413,35 @@ class Storage:
         return 0 if latest is None else latest + 1
 
     def set_course_title(self, course_id, title):
+        """Rename the course: SetCourseTitle names no version, and "updates the title of the course"."""
         with self._transaction() as db:
             if not db.execute("UPDATE courses SET title = ?, updated = ? WHERE id = ?",
                               (title, now_iso(), course_id)).rowcount:
                 raise StorageError(404, f"Could not find course [{course_id}]")
 
     def delete_course(self, course_id, version=None):
-        """Delete a course (or one version of it) with its registrations; return the content dirs freed."""
+        """Delete a course, or one version of it, with what runs on it; return the content dirs freed.
+
+        SCORM Cloud deletes a course's registrations with it. A version takes the registration instances on
+        it, and a registration left with no instance goes too, so none is left on a version that is gone.
+        """
+        def on_version(column):
+            return "" if version is None else f" AND {column} = ?"
+        params = [course_id] if version is None else [course_id, version]
+        instances_on_it = ("SELECT i.registration_id, i.instance FROM instances i "
+                           "JOIN registrations r ON r.id = i.registration_id WHERE r.course_id = ?"
+                           + on_version("i.course_version"))
         with self._transaction() as db:
-            if version is None:
-                rows = db.execute("SELECT content_dir FROM courses WHERE id = ?", (course_id,)).fetchall()
-            else:
-                rows = db.execute("SELECT content_dir FROM courses WHERE id = ? AND version = ?",
-                                  (course_id, version)).fetchall()
+            rows = db.execute("SELECT content_dir FROM courses WHERE id = ?" + on_version("version"),
+                              params).fetchall()
             if not rows:
                 raise StorageError(404, f"Could not find course [{course_id}]")
-            if version is None:
-                db.execute("DELETE FROM courses WHERE id = ?", (course_id,))
-                db.execute("DELETE FROM player_sessions WHERE course_id = ?", (course_id,))
-            else:
-                db.execute("DELETE FROM courses WHERE id = ? AND version = ?", (course_id, version))
-                db.execute("DELETE FROM player_sessions WHERE course_id = ? AND course_version = ?",
-                           (course_id, version))
-            if not db.execute("SELECT 1 FROM courses WHERE id = ? LIMIT 1", (course_id,)).fetchone():
-                for table in ("instances", "runtime", "player_sessions"):
-                    db.execute(f"DELETE FROM {table} WHERE registration_id IN "
-                               "(SELECT id FROM registrations WHERE course_id = ?)", (course_id,))
-                db.execute("DELETE FROM registrations WHERE course_id = ?", (course_id,))
+            db.execute("DELETE FROM courses WHERE id = ?" + on_version("version"), params)
+            db.execute("DELETE FROM player_sessions WHERE course_id = ?" + on_version("course_version"), params)
+            for table in ("runtime", "instances"):
+                db.execute(f"DELETE FROM {table} WHERE (registration_id, instance) IN ({instances_on_it})", params)
+            db.execute("DELETE FROM registrations WHERE course_id = ? AND NOT EXISTS "
+                       "(SELECT 1 FROM instances i WHERE i.registration_id = registrations.id)", (course_id,))
         return [Path(row[0]) for row in rows]
 
     def create_import_job(self, course_id):

@@ -262,13 +262,73 @@ def test_delete_course_removes_it_and_its_registrations(api, emulator, course):
     assert api.delete(f"{emulator.api_url}/courses/course").status_code == 404
 
 
+def test_set_course_title_renames_every_version(api, emulator, scorm_packages, course):
+    import_course(api, emulator, scorm_packages / GOLF_12, "course", mayCreateNewVersion="true")
+    assert api.put(f"{emulator.api_url}/courses/course/title", json={"title": "Renamed"}).status_code == 204
+    versions = api.get(f"{emulator.api_url}/courses/course/versions").json()["courses"]
+    assert [version["title"] for version in versions] == ["Renamed", "Renamed"]
+
+
+def registration_counts(session, emulator, course_id):
+    """registrationCount of the course and of each version (by GetCourseVersions and GetCourseVersionInfo)."""
+    params = {"includeRegistrationCount": "true"}
+    url = f"{emulator.api_url}/courses/{course_id}"
+    versions = session.get(f"{url}/versions", params=params).json()["courses"]
+    for version in versions:
+        info = session.get(f"{url}/versions/{version['version']}", params=params).json()
+        assert info["registrationCount"] == version["registrationCount"]
+    return (session.get(url, params=params).json()["registrationCount"],
+            {version["version"]: version["registrationCount"] for version in versions})
+
+
+def test_a_versions_registration_count_counts_the_registrations_on_it(api, emulator, scorm_packages, course):
+    register(api, emulator, "on-0")
+    import_course(api, emulator, scorm_packages / GOLF_12, "course", mayCreateNewVersion="true")
+    register(api, emulator, "on-1")
+    assert registration_counts(api, emulator, "course") == (2, {0: 1, 1: 1})
+    # A new instance moves on-0 to version 1; its instance 0 stays on version 0.
+    assert api.post(f"{emulator.api_url}/registrations/on-0/instances").status_code == 204
+    assert registration_counts(api, emulator, "course") == (2, {0: 1, 1: 2})
+
+
+def test_deleting_a_version_deletes_the_registration_instances_on_it(api, emulator, scorm_packages, course):
+    register(api, emulator, "only-0")
+    register(api, emulator, "both")
+    import_course(api, emulator, scorm_packages / GOLF_12, "course", mayCreateNewVersion="true")
+    assert api.post(f"{emulator.api_url}/registrations/both/instances").status_code == 204
+    register(api, emulator, "only-1")
+
+    assert api.delete(f"{emulator.api_url}/courses/course/versions/0").status_code == 204
+    assert api.head(f"{emulator.api_url}/registrations/only-0").status_code == 404
+    instances = api.get(f"{emulator.api_url}/registrations/both/instances").json()["registrations"]
+    assert [(item["instance"], item["course"]["version"]) for item in instances] == [(1, 1)]
+    assert api.get(f"{emulator.api_url}/registrations/both/instances/0").status_code == 404
+    listed = api.get(f"{emulator.api_url}/registrations").json()["registrations"]
+    assert sorted(item["id"] for item in listed) == ["both", "only-1"]
+    assert {item["course"]["title"] for item in listed} == {course["title"]}
+    assert registration_counts(api, emulator, "course") == (2, {1: 2})
+
+
+def test_deleting_the_latest_version_leaves_a_registration_on_its_earlier_instance(api, emulator, scorm_packages,
+                                                                                   course):
+    register(api, emulator, "both")
+    import_course(api, emulator, scorm_packages / GOLF_12, "course", mayCreateNewVersion="true")
+    assert api.post(f"{emulator.api_url}/registrations/both/instances").status_code == 204
+    assert api.delete(f"{emulator.api_url}/courses/course/versions/1").status_code == 204
+    progress = api.get(f"{emulator.api_url}/registrations/both").json()
+    assert (progress["instance"], progress["course"]) == (0, {"id": "course", "title": course["title"],
+                                                              "version": 0})
+
+
 def test_deleting_the_last_version_deletes_the_course(api, emulator, scorm_packages, course):
     import_course(api, emulator, scorm_packages / GOLF_12, "course", mayCreateNewVersion="true")
     assert api.delete(f"{emulator.api_url}/courses/course/versions/1").status_code == 204
     assert api.get(f"{emulator.api_url}/courses/course").json()["version"] == 0
     assert api.delete(f"{emulator.api_url}/courses/course/versions/1").status_code == 404
+    register(api, emulator, "r1")
     assert api.delete(f"{emulator.api_url}/courses/course/versions/0").status_code == 204
     assert api.get(f"{emulator.api_url}/courses/course").status_code == 404
+    assert api.head(f"{emulator.api_url}/registrations/r1").status_code == 404
 
 
 # -- registrations ----------------------------------------------------------------------------------
