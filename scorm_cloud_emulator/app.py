@@ -38,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v2"
 MAX_ID_LENGTH = 255
+# Path segments that HTTP clients resolve away (RFC 3986 dot segments), so no call could name such an id.
+DOT_SEGMENTS = (".", "..")
+# A course with this id could not be listed by version: /courses/importJobs/versions is an import job's path.
+RESERVED_COURSE_IDS = ("importJobs",)
 ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 REDIRECT_KEYWORDS = ("closer", "blank", "message")
 POSTBACK_AUTH_TYPES = ("UNDEFINED", "FORM", "HTTPBASIC")
@@ -162,6 +166,19 @@ def require_id(value, name):
         raise ApiError(400, f"{name} is required")
     if len(value) > MAX_ID_LENGTH:
         raise ApiError(400, f"{name} must be at most {MAX_ID_LENGTH} characters")
+    return value
+
+
+def require_new_id(value, name, reserved=()):
+    """An id for a new course or registration. Every later call names it in a URL path, so refuse, up front,
+    an id that no path could address rather than accept it and answer 404 ever after."""
+    require_id(value, name)
+    if "/" in value:
+        raise ApiError(400, f"{name} [{value}] must not contain '/': API paths could not address it")
+    if value in DOT_SEGMENTS:
+        raise ApiError(400, f"{name} [{value}] cannot be '.' or '..': HTTP clients drop such path segments")
+    if value in reserved:
+        raise ApiError(400, f"{name} [{value}] is reserved: API paths under it belong to another operation")
     return value
 
 
@@ -494,7 +511,7 @@ class EmulatorApp:
         return self.json({"apiMessage": "pong", "currentTime": now_iso()})
 
     def _import_query(self, request):
-        course_id = require_id(request.args.get("courseId"), "courseId")
+        course_id = require_new_id(request.args.get("courseId"), "courseId", RESERVED_COURSE_IDS)
         may_create_new_version = query_bool(request.args, "mayCreateNewVersion")
         postback_url = request.args.get("postbackUrl") or None
         if postback_url is not None and not is_http_url(postback_url):
@@ -686,7 +703,7 @@ class EmulatorApp:
         if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
             raise ApiError(400, "registrationTags must be a list of strings")
         self.storage.create_registration(
-            require_id(body.get("registrationId"), "registrationId"),
+            require_new_id(body.get("registrationId"), "registrationId"),
             require_id(body.get("courseId"), "courseId"),
             learner={key: learner[key] for key in ("id", "firstName", "lastName", "email") if key in learner},
             tags=tags,

@@ -1,7 +1,7 @@
 """The emulator's SCORM Cloud API v2 contract, exercised over real HTTP on loopback."""
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -380,6 +380,34 @@ def test_create_registration_validates_its_body(api, emulator, course, body):
     response = api.post(f"{emulator.api_url}/registrations", json=body)
     assert response.status_code == 400
     assert response.json()["message"]
+
+
+@pytest.mark.parametrize("registration_id", ["a/b", "/", ".", ".."])
+def test_registration_ids_no_path_could_address_are_400(api, emulator, course, registration_id):
+    response = api.post(f"{emulator.api_url}/registrations", json={
+        "courseId": "course", "registrationId": registration_id, "learner": {"id": "l"}})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"registrationId [{registration_id}] ")
+    assert api.get(f"{emulator.api_url}/registrations").json()["registrations"] == []
+
+
+def test_registration_ids_with_other_punctuation_are_addressable(api, emulator, course):
+    registration_id = "a.b_c-d e%f?g#h~.."
+    register(api, emulator, registration_id)
+    url = f"{emulator.api_url}/registrations/{quote(registration_id, safe='')}"
+    assert api.get(url).json()["id"] == registration_id
+    assert api.delete(url).status_code == 204
+
+
+@pytest.mark.parametrize("course_id", ["a/b", ".", "..", "importJobs"])
+def test_course_ids_no_path_could_address_are_400(api, emulator, scorm_packages, course_id):
+    response = upload(api, emulator, scorm_packages / GOLF_12, course_id)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"courseId [{course_id}] ")
+    response = api.post(f"{emulator.api_url}/courses/importJobs", params={"courseId": course_id},
+                        json={"url": "http://127.0.0.1:1/course.zip"})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"courseId [{course_id}] ")
 
 
 def test_head_registration(api, emulator, course):
