@@ -31,8 +31,9 @@ from .player import Player
 from .postbacks import PostbackWorker
 from .rollup import is_number
 from .sessions import StoragePlayerBackend, activity_record
-from .storage import (COMPLETION_VALUES, REGISTRATION_ORDERS, SUCCESS_VALUES, Storage, StorageError,
-                      format_datetime, now_iso, parse_datetime)
+from .storage import (COMPLETION_VALUES, COURSE_FILTER_BY, COURSE_ORDERS, REGISTRATION_FILTER_BY,
+                      REGISTRATION_ORDERS, SUCCESS_VALUES, Storage, StorageError, course_position, format_datetime,
+                      now_iso, parse_datetime, registration_position)
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +183,17 @@ def require_new_id(value, name, reserved=()):
     return value
 
 
+def parse_learner(learner):
+    """Validate a LearnerSchema; its names must be strings, since registrations are filtered and sorted on them."""
+    if not isinstance(learner, dict):
+        raise ApiError(400, "learner is required")
+    require_id(learner.get("id"), "learner.id")
+    for key in ("firstName", "lastName", "email"):
+        if learner.get(key) is not None and not isinstance(learner[key], str):
+            raise ApiError(400, f"learner.{key} must be a string")
+    return {key: learner[key] for key in ("id", "firstName", "lastName", "email") if key in learner}
+
+
 def is_http_url(value):
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -295,22 +307,51 @@ def paging_query(args, filters, name="registrations"):
     return decode_more(args["more"])
 
 
-def registration_filters(args):
-    datetime_filter = args.get("datetimeFilter", "created")
-    if datetime_filter not in ("created", "updated"):
-        raise ApiError(400, f"Invalid value [{datetime_filter}] for parameter datetimeFilter")
-    order_by = args.get("orderBy", "created_desc")
-    if order_by not in REGISTRATION_ORDERS:
-        raise ApiError(400, f"Invalid value [{order_by}] for parameter orderBy")
+def query_choice(args, name, choices, default):
+    value = args.get(name, default)
+    if value not in choices:
+        raise ApiError(400, f"Invalid value [{value}] for parameter {name}: expected one of {', '.join(choices)}")
+    return value
+
+
+def listing_filters(args, default_datetime_filter, orders, filter_by_values, default_filter_by):
+    """The filters GetRegistrations and GetCourses share: since/until, tags, filter/filterBy and orderBy."""
     return {
-        "course_id": args.get("courseId"),
-        "learner_id": args.get("learnerId"),
         "since": parse_query_datetime(args["since"], "since") if "since" in args else None,
         "until": parse_query_datetime(args["until"], "until") if "until" in args else None,
-        "datetime_filter": datetime_filter,
+        "datetime_filter": query_choice(args, "datetimeFilter", ("created", "updated"), default_datetime_filter),
         "tags": query_list(args, "tags"),
-        "order_by": order_by,
+        "filter_by": query_choice(args, "filterBy", filter_by_values, default_filter_by),
+        "filter_text": args.get("filter") or None,
+        "order_by": query_choice(args, "orderBy", orders, "created_desc"),
     }
+
+
+def registration_filters(args):
+    return {
+        **listing_filters(args, "created", REGISTRATION_ORDERS, REGISTRATION_FILTER_BY, "registration_id"),
+        "course_id": args.get("courseId"),
+        "learner_id": args.get("learnerId"),
+    }
+
+
+def course_filters(args):
+    return listing_filters(args, "updated", COURSE_ORDERS, COURSE_FILTER_BY, "course_id")
+
+
+def more_token(items, page_size, query, position, order_by):
+    """The `more` token when ``items`` (up to one beyond a page) go on past this page, else None."""
+    if len(items) <= page_size:
+        return None
+    return encode_more(query, position(items[page_size - 1], order_by))
+
+
+def course_read_flags(args):
+    """includeRegistrationCount of a course read, after refusing includeCourseMetadata=true: the emulator
+    keeps no course metadata, and answering without it would pass for a course that has none."""
+    if query_bool(args, "includeCourseMetadata"):
+        raise ApiError(400, "includeCourseMetadata is not supported: the emulator keeps no course metadata")
+    return query_bool(args, "includeRegistrationCount")
 
 
 def activity_details(activity, progress):
@@ -518,10 +559,10 @@ class EmulatorApp:
             raise ApiError(400, f"postbackUrl [{postback_url}] is not a valid URL")
         if self.storage.course_exists(course_id) and not may_create_new_version:
             raise ApiError(409, f"Course [{course_id}] already exists")
-        return course_id, may_create_new_version, postback_url
+        return course_id, may_create_new_version, postback_url, query_list(request.args, "tags")
 
     def op_CreateUploadAndImportCourseJob(self, request):
-        course_id, may_create_new_version, postback_url = self._import_query(request)
+        course_id, may_create_new_version, postback_url, tags = self._import_query(request)
         content_type = request.headers.get("uploadedContentType", "application/zip").split(";")[0].strip()
         if content_type.lower() not in ZIP_CONTENT_TYPES:
             raise ApiError(400, f"uploadedContentType [{content_type}] is not supported: "
@@ -533,11 +574,11 @@ class EmulatorApp:
         zip_path = self.upload_dir / f"{job_id}.zip"
         upload.save(zip_path)
         upload.close()
-        self._start_job(job_id, course_id, may_create_new_version, postback_url, zip_path)
+        self._start_job(job_id, course_id, may_create_new_version, postback_url, tags, zip_path)
         return self.json({"result": job_id})
 
     def op_CreateFetchAndImportCourseJob(self, request):
-        course_id, may_create_new_version, postback_url = self._import_query(request)
+        course_id, may_create_new_version, postback_url, tags = self._import_query(request)
         body = self.read_json(request)
         url = body.get("url")
         if not isinstance(url, str) or not is_http_url(url):
@@ -547,19 +588,20 @@ class EmulatorApp:
             raise ApiError(400, f"contentType [{content_type}] is not supported: "
                                 "the emulator imports zip packages only")
         job_id = self.storage.create_import_job(course_id)
-        self._start_job(job_id, course_id, may_create_new_version, postback_url,
+        self._start_job(job_id, course_id, may_create_new_version, postback_url, tags,
                         self.upload_dir / f"{job_id}.zip", url)
         return self.json({"result": job_id})
 
-    def _start_job(self, job_id, course_id, may_create_new_version, postback_url, zip_path, fetch_url=None):
+    def _start_job(self, job_id, course_id, may_create_new_version, postback_url, tags, zip_path,
+                   fetch_url=None):
         thread = threading.Thread(target=self._run_import, name=f"import-{job_id}", daemon=True,
-                                  args=(job_id, course_id, may_create_new_version, postback_url, zip_path,
+                                  args=(job_id, course_id, may_create_new_version, postback_url, tags, zip_path,
                                         fetch_url))
         with self._jobs_lock:
             self._jobs.add(thread)
         thread.start()
 
-    def _run_import(self, job_id, course_id, may_create_new_version, postback_url, zip_path, fetch_url):
+    def _run_import(self, job_id, course_id, may_create_new_version, postback_url, tags, zip_path, fetch_url):
         started = time.monotonic()
         course_root = self.course_dir / hashlib.sha256(course_id.encode("utf-8")).hexdigest()[:32]
         staging = course_root / f"import-{job_id}"
@@ -577,7 +619,7 @@ class EmulatorApp:
                 staging.rename(content_dir)
                 course = self.storage.add_course_version(course_id, package.title, package.learning_standard,
                                                          package.root.to_json(), content_dir,
-                                                         activities=activity_record(package.root))
+                                                         activities=activity_record(package.root), tags=tags)
             result = {"webPathToCourse": f"courses/{course_id}/{course.version}/",
                       "parserWarnings": list(package.warnings),
                       "courseLanguages": list(package.languages),
@@ -617,15 +659,15 @@ class EmulatorApp:
         return course
 
     def op_GetCourse(self, request, course_id):
-        include_count = query_bool(request.args, "includeRegistrationCount")
+        include_count = course_read_flags(request.args)
         return self.json(self._course(course_id).to_json(include_count))
 
     def op_GetCourseVersionInfo(self, request, course_id, version):
-        include_count = query_bool(request.args, "includeRegistrationCount")
+        include_count = course_read_flags(request.args)
         return self.json(self._course(course_id, version).to_json(include_count))
 
     def op_GetCourseVersions(self, request, course_id):
-        include_count = query_bool(request.args, "includeRegistrationCount")
+        include_count = course_read_flags(request.args)
         since = parse_query_datetime(request.args["since"], "since") if "since" in request.args else None
         until = parse_query_datetime(request.args["until"], "until") if "until" in request.args else None
         self._course(course_id)
@@ -633,24 +675,16 @@ class EmulatorApp:
         return self.json({"courses": [course.to_json(include_count) for course in versions]})
 
     def op_GetCourses(self, request):
-        include_count = query_bool(request.args, "includeRegistrationCount")
+        include_count = course_read_flags(request.args)
         include_total = query_bool(request.args, "includeTotalCount")
         query, after = paging_query(request.args, COURSE_FILTERS, "courses")
-        args = _Args(query)
-        datetime_filter = args.get("datetimeFilter", "updated")
-        if datetime_filter not in ("created", "updated"):
-            raise ApiError(400, f"Invalid value [{datetime_filter}] for parameter datetimeFilter")
-        filters = {
-            "since": parse_query_datetime(args["since"], "since") if "since" in args else None,
-            "until": parse_query_datetime(args["until"], "until") if "until" in args else None,
-            "datetime_filter": datetime_filter,
-        }
+        filters = course_filters(_Args(query))
         page_size = self.config.page_size
         courses = self.storage.list_courses(page_size + 1, after, **filters)
         data = {"courses": [course.to_json(include_count) for course in courses[:page_size]]}
-        if len(courses) > page_size:
-            last = courses[page_size - 1]
-            data["more"] = encode_more(query, [last.created, last.id])
+        more = more_token(courses, page_size, query, course_position, filters["order_by"])
+        if more:
+            data["more"] = more
         headers = {}
         if include_total and after is None:
             headers["X-Total-Count"] = str(len(self.storage.list_courses(-1, None, **filters)))
@@ -695,17 +729,14 @@ class EmulatorApp:
         if course_version is not None:
             course_version = parse_int(course_version, "courseVersion")
         body = self.read_json(request)
-        learner = body.get("learner")
-        if not isinstance(learner, dict):
-            raise ApiError(400, "learner is required")
-        require_id(learner.get("id"), "learner.id")
+        learner = parse_learner(body.get("learner"))
         tags = body.get("registrationTags") or []
         if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
             raise ApiError(400, "registrationTags must be a list of strings")
         self.storage.create_registration(
             require_new_id(body.get("registrationId"), "registrationId"),
             require_id(body.get("courseId"), "courseId"),
-            learner={key: learner[key] for key in ("id", "firstName", "lastName", "email") if key in learner},
+            learner=learner,
             tags=tags,
             # The registration's postBack object wins over the same settings given as initialSettings.
             postback=(parse_postback(body.get("postBack"))
@@ -758,11 +789,9 @@ class EmulatorApp:
         registrations = self.storage.list_registrations(page_size + 1, after=after, **filters)
         data = {"registrations": [self._registration_json(request, registration)
                                   for registration in registrations[:page_size]]}
-        if len(registrations) > page_size:
-            last = registrations[page_size - 1]
-            column = REGISTRATION_ORDERS[filters["order_by"]][0]
-            position = last.created if column == "created" else last.registration_updated
-            data["more"] = encode_more(query, [position, last.id])
+        more = more_token(registrations, page_size, query, registration_position, filters["order_by"])
+        if more:
+            data["more"] = more
         headers = {}
         if include_total and after is None:
             headers["X-Total-Count"] = str(self.storage.count_registrations(**filters))

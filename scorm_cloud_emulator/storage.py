@@ -15,12 +15,36 @@ from pathlib import Path
 
 COMPLETION_VALUES = ("UNKNOWN", "COMPLETED", "INCOMPLETE")
 SUCCESS_VALUES = ("UNKNOWN", "PASSED", "FAILED")
-REGISTRATION_ORDERS = {
-    "created_asc": ("created", "ASC"),
-    "created_desc": ("created", "DESC"),
-    "updated_asc": ("updated", "ASC"),
-    "updated_desc": ("updated", "DESC"),
+
+
+def _orders(*fields):
+    """SCORM Cloud's orderBy values over ``fields``: ``<field>_asc`` and ``<field>_desc``."""
+    return {f"{name}_{direction}": (name, direction.upper()) for name in fields for direction in ("asc", "desc")}
+
+
+# The fields that GetRegistrations and GetCourses filter (filterBy) and sort (orderBy) on, each as its SQL
+# over the listing's select and as its value on the listed item. Both must agree: a `more` token carries
+# the last item's value, which the next page compares in SQL.
+REGISTRATION_FIELDS = {
+    "registration_id": ("r.id", lambda registration: registration.id),
+    "created": ("r.created", lambda registration: registration.created),
+    "updated": ("r.updated", lambda registration: registration.registration_updated),
+    "course_title": ("COALESCE(c.title, '')", lambda registration: registration.course_title),
+    "learner_first_name": ("COALESCE(json_extract(r.learner, '$.firstName'), '')",
+                           lambda registration: registration.learner.get("firstName") or ""),
+    "learner_last_name": ("COALESCE(json_extract(r.learner, '$.lastName'), '')",
+                          lambda registration: registration.learner.get("lastName") or ""),
 }
+REGISTRATION_FILTER_BY = ("registration_id", "course_title", "learner_first_name", "learner_last_name", "tags")
+REGISTRATION_ORDERS = _orders("created", "updated", "course_title", "learner_first_name", "learner_last_name")
+COURSE_FIELDS = {
+    "course_id": ("c.id", lambda course: course.id),
+    "title": ("c.title", lambda course: course.title),
+    "created": ("c.created", lambda course: course.created),
+    "updated": ("c.updated", lambda course: course.updated),
+}
+COURSE_FILTER_BY = ("course_id", "title", "tags")
+COURSE_ORDERS = _orders("created", "updated", "title")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (
@@ -303,6 +327,44 @@ _VERSION_SELECT = _COURSE_COLUMNS.format(
                        "WHERE r.course_id = c.id AND i.course_version = c.version)")
 
 
+def contains_text(text, part):
+    """filter/filterBy matching: SCORM Cloud does not document it, so a case-insensitive substring match."""
+    return text is not None and part.casefold() in str(text).casefold()
+
+
+def _filter_clause(fields, tags_column, filter_by):
+    """The SQL condition for the ``filter`` parameter (its one parameter) on the field ``filter_by``."""
+    if filter_by == "tags":  # matches when any one tag matches
+        return f"EXISTS (SELECT 1 FROM json_each({tags_column}) WHERE contains_text(value, ?))"
+    return f"contains_text({fields[filter_by][0]}, ?)"
+
+
+def _any_tag_clause(tags_column, tags):
+    """The SQL condition for the ``tags`` parameter: the item has ANY of ``tags``."""
+    return f"EXISTS (SELECT 1 FROM json_each({tags_column}) WHERE value IN ({', '.join('?' * len(tags))}))"
+
+
+def _keyset(fields, orders, order_by, id_column):
+    """(ORDER BY clause, condition for "after (value, id)") of a listing keyset-paged on (order field, id)."""
+    name, direction = orders[order_by]
+    expression = fields[name][0]
+    after = f"({expression}, {id_column}) {'<' if direction == 'DESC' else '>'} (?, ?)"
+    return f" ORDER BY {expression} {direction}, {id_column} {direction}", after
+
+
+def _page_position(fields, orders, order_by, item):
+    """Where a page ending with ``item`` ends: the `after` a `more` token carries."""
+    return [fields[orders[order_by][0]][1](item), item.id]
+
+
+def registration_position(registration, order_by):
+    return _page_position(REGISTRATION_FIELDS, REGISTRATION_ORDERS, order_by, registration)
+
+
+def course_position(course, order_by):
+    return _page_position(COURSE_FIELDS, COURSE_ORDERS, order_by, course)
+
+
 def _between(sql, params, column, since=None, until=None):
     """``sql`` narrowed to rows whose ``column`` lies in [since, until] (inclusive, as SCORM Cloud's filters)."""
     if since:
@@ -322,6 +384,7 @@ class Storage:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.create_function("contains_text", 2, contains_text, deterministic=True)
             self._db.executescript(SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(courses)")}
             if "activities" not in columns:  # a data directory from before the player was mounted
@@ -385,27 +448,39 @@ class Storage:
         sql, params = _between(_VERSION_SELECT + " WHERE c.id = ?", [course_id], "c.updated", since, until)
         return [_course(row) for row in self._query(sql + " ORDER BY c.version", params)]
 
-    def list_courses(self, limit, after=None, since=None, until=None, datetime_filter="updated"):
-        """Latest version of each course, newest first, keyset-paged on (created, id)."""
-        column = "created" if datetime_filter == "created" else "updated"
+    def list_courses(self, limit, after=None, since=None, until=None, datetime_filter="updated", tags=(),
+                     filter_by="course_id", filter_text=None, order_by="created_desc"):
+        """One page of courses (latest version each), keyset-paged on (order field, id)."""
         sql, params = _between(_COURSE_SELECT + " WHERE c.version = (SELECT MAX(version) FROM courses WHERE id = c.id)",
-                               [], f"c.{column}", since, until)
+                               [], f"c.{datetime_filter}", since, until)
+        if tags:
+            sql, params = sql + " AND " + _any_tag_clause("c.tags", tags), params + list(tags)
+        if filter_text:
+            sql, params = sql + " AND " + _filter_clause(COURSE_FIELDS, "c.tags", filter_by), params + [filter_text]
+        order, after_clause = _keyset(COURSE_FIELDS, COURSE_ORDERS, order_by, "c.id")
         if after:
-            sql, params = sql + " AND (c.created, c.id) < (?, ?)", params + list(after)
-        rows = self._query(sql + " ORDER BY c.created DESC, c.id DESC LIMIT ?", params + [limit])
-        return [_course(row) for row in rows]
+            sql, params = sql + " AND " + after_clause, params + list(after)
+        return [_course(row) for row in self._query(sql + order + " LIMIT ?", params + [limit])]
 
     def add_course_version(self, course_id, title, learning_standard, root_activity, content_dir,
-                           activities=None):
-        """Store a freshly imported package as the course's next version (0 for a new course)."""
+                           activities=None, tags=()):
+        """Store a freshly imported package as the course's next version (0 for a new course).
+
+        ``tags`` (the import's) are added to the course's: tags belong to the course, so every version shows
+        them all.
+        """
         now = now_iso()
         with self._transaction() as db:
-            (latest,) = db.execute("SELECT MAX(version) FROM courses WHERE id = ?", (course_id,)).fetchone()
-            version = 0 if latest is None else latest + 1
+            latest = db.execute("SELECT version, tags FROM courses WHERE id = ? ORDER BY version DESC LIMIT 1",
+                                (course_id,)).fetchone()
+            version = 0 if latest is None else latest[0] + 1
+            course_tags = list(dict.fromkeys((json.loads(latest[1]) if latest else []) + list(tags)))
             db.execute("INSERT INTO courses (id, version, title, learning_standard, root_activity, content_dir, "
-                       "tags, created, updated, activities) VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)",
+                       "tags, created, updated, activities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (course_id, version, title, learning_standard, json.dumps(root_activity),
-                        str(content_dir), now, now, json.dumps(activities) if activities is not None else None))
+                        str(content_dir), json.dumps(course_tags), now, now,
+                        json.dumps(activities) if activities is not None else None))
+            db.execute("UPDATE courses SET tags = ? WHERE id = ?", (json.dumps(course_tags), course_id))
         return self.get_course(course_id, version)
 
     def next_course_version(self, course_id):
@@ -518,33 +593,24 @@ class Storage:
         return [_registration(row) for row in self._query(sql + " ORDER BY i.instance", params)]
 
     def list_registrations(self, limit, course_id=None, learner_id=None, since=None, until=None,
-                           datetime_filter="created", tags=(), order_by="created_desc", after=None):
-        """One page of registrations (latest instance each), keyset-paged on (order column, id)."""
-        column, direction = REGISTRATION_ORDERS[order_by]
-        filter_column = "r.updated" if datetime_filter == "updated" else "r.created"
-        clauses, params = [_LATEST_INSTANCE], []
+                           datetime_filter="created", tags=(), filter_by="registration_id", filter_text=None,
+                           order_by="created_desc", after=None):
+        """One page of registrations (latest instance each), keyset-paged on (order field, id)."""
+        sql, params = _between(_REGISTRATION_SELECT + f" WHERE {_LATEST_INSTANCE}", [],
+                               f"r.{datetime_filter}", since, until)
         if course_id is not None:
-            clauses.append("r.course_id = ?")
-            params.append(course_id)
+            sql, params = sql + " AND r.course_id = ?", params + [course_id]
         if learner_id is not None:
-            clauses.append("json_extract(r.learner, '$.id') = ?")
-            params.append(learner_id)
-        if since:
-            clauses.append(f"{filter_column} >= ?")
-            params.append(since)
-        if until:
-            clauses.append(f"{filter_column} <= ?")
-            params.append(until)
+            sql, params = sql + " AND json_extract(r.learner, '$.id') = ?", params + [learner_id]
         if tags:
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value IN "
-                           f"({', '.join('?' * len(tags))}))")
-            params.extend(tags)
+            sql, params = sql + " AND " + _any_tag_clause("r.tags", tags), params + list(tags)
+        if filter_text:
+            sql, params = (sql + " AND " + _filter_clause(REGISTRATION_FIELDS, "r.tags", filter_by),
+                           params + [filter_text])
+        order, after_clause = _keyset(REGISTRATION_FIELDS, REGISTRATION_ORDERS, order_by, "r.id")
         if after:
-            clauses.append(f"(r.{column}, r.id) {'<' if direction == 'DESC' else '>'} (?, ?)")
-            params.extend(after)
-        sql = (_REGISTRATION_SELECT + " WHERE " + " AND ".join(clauses)
-               + f" ORDER BY r.{column} {direction}, r.id {direction} LIMIT ?")
-        return [_registration(row) for row in self._query(sql, params + [limit])]
+            sql, params = sql + " AND " + after_clause, params + list(after)
+        return [_registration(row) for row in self._query(sql + order + " LIMIT ?", params + [limit])]
 
     def count_registrations(self, **filters):
         return len(self.list_registrations(limit=-1, **filters))

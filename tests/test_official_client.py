@@ -150,3 +150,30 @@ def test_error_cases(emulator, scorm_packages):
             registrations.build_registration_launch_link(
                 "dup", LaunchLinkRequestSchema(redirect_on_exit_url=EXIT_URL, expiry=expiry))
         assert caught.value.status == 400
+
+
+def test_listing_parameters_and_import_tags(emulator_factory, scorm_packages):
+    emulator = emulator_factory(page_size=2)
+    api = official_client(emulator)
+    courses, registrations = CourseApi(api), RegistrationApi(api)
+    for course_id, tags in (("golf", ["safety", "sport"]), ("golf-2", ["sport"]), ("other", None)):
+        job = wait_for_import(courses, courses.create_upload_and_import_course_job(
+            course_id, file=str(scorm_packages / PACKAGE), **({"tags": tags} if tags else {})).result)
+        assert job.status == "COMPLETE", job.message
+    assert courses.get_course("golf").tags == ["safety", "sport"]
+    assert sorted(course.id for course in courses.get_courses(tags=["safety", "none"]).courses) == ["golf"]
+    listed = courses.get_courses(filter="GOLF", filter_by="course_id", order_by="created_asc")
+    assert [course.id for course in listed.courses] == ["golf", "golf-2"] and not listed.more
+
+    for index, last_name in enumerate(("Turing", "Hopper", "Lovelace")):
+        registrations.create_registration(CreateRegistrationSchema(
+            course_id="golf", registration_id=f"reg-{index}",
+            learner=LearnerSchema(id=f"learner-{index}", first_name="Ada", last_name=last_name)))
+    first = registrations.get_registrations(filter="O", filter_by="learner_last_name",
+                                            order_by="learner_last_name_asc")
+    assert [reg.id for reg in first.registrations] == ["reg-1", "reg-2"] and not first.more
+    assert courses.get_course_version_info("golf", 0, include_registration_count=True).registration_count == 3
+
+    with pytest.raises(ApiException) as caught:
+        registrations.get_registrations(filter_by="learner_email")
+    assert caught.value.status == 400

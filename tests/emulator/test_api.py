@@ -59,6 +59,19 @@ def register(session, emulator, registration_id, course_id="course", learner_id=
     return response
 
 
+def listed_ids(session, emulator, resource, **params):
+    """The ids a listing (``registrations`` or ``courses``) returns across all its pages, in order."""
+    listed = []
+    while True:
+        response = session.get(f"{emulator.api_url}/{resource}", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        listed.extend(item["id"] for item in body[resource])
+        if "more" not in body:
+            return listed
+        params = {"more": body["more"]}
+
+
 @pytest.fixture
 def course(api, emulator, scorm_packages):
     return import_course(api, emulator, scorm_packages / GOLF_12, "course")["importResult"]["course"]
@@ -212,6 +225,14 @@ def test_fetch_import(api, emulator, file_server):
     again = api.post(f"{emulator.api_url}/courses/importJobs", params={"courseId": "fetched"},
                      json={"url": f"{file_server}/{GOLF_12}"})
     assert again.status_code == 409
+
+
+def test_fetch_import_tags_the_course(api, emulator, file_server):
+    response = api.post(f"{emulator.api_url}/courses/importJobs", params={"courseId": "fetched", "tags": "x,y"},
+                        json={"url": f"{file_server}/{GOLF_12}"})
+    job = wait_for_job(api, emulator, response.json()["result"])
+    assert job["importResult"]["course"]["tags"] == ["x", "y"]
+    assert api.get(f"{emulator.api_url}/courses/fetched").json()["tags"] == ["x", "y"]
 
 
 def test_fetch_import_of_a_missing_url_ends_in_error(api, emulator, file_server):
@@ -410,6 +431,13 @@ def test_course_ids_no_path_could_address_are_400(api, emulator, scorm_packages,
     assert response.json()["message"].startswith(f"courseId [{course_id}] ")
 
 
+@pytest.mark.parametrize("learner", [{"id": "l", "firstName": 3}, {"id": "l", "lastName": ["x"]}])
+def test_learner_names_must_be_strings(api, emulator, course, learner):
+    response = api.post(f"{emulator.api_url}/registrations",
+                        json={"courseId": "course", "registrationId": "r", "learner": learner})
+    assert response.status_code == 400
+
+
 def test_head_registration(api, emulator, course):
     register(api, emulator, "r1")
     exists = api.head(f"{emulator.api_url}/registrations/r1")
@@ -599,13 +627,7 @@ def test_registration_filters(small_pages):
     emulator, session = small_pages
 
     def ids(**params):
-        listed, params = [], dict(params)
-        while True:
-            body = session.get(f"{emulator.api_url}/registrations", params=params).json()
-            listed.extend(item["id"] for item in body["registrations"])
-            if "more" not in body:
-                return sorted(listed)
-            params = {"more": body["more"]}
+        return sorted(listed_ids(session, emulator, "registrations", **params))
 
     assert ids(learnerId="l1") == ["r1", "r3"]
     assert ids(courseId="other") == ["x0"]
@@ -617,12 +639,8 @@ def test_since_and_until_are_inclusive(small_pages):
     emulator, session = small_pages
     created = {rid: session.get(f"{emulator.api_url}/registrations/{rid}").json()["createdDate"]
                for rid in ("r1", "r3")}
-    body = session.get(f"{emulator.api_url}/registrations",
-                       params={"since": created["r1"], "until": created["r3"], "courseId": "course"}).json()
-    listed = [item["id"] for item in body["registrations"]]
-    while "more" in body:
-        body = session.get(f"{emulator.api_url}/registrations", params={"more": body["more"]}).json()
-        listed.extend(item["id"] for item in body["registrations"])
+    listed = listed_ids(session, emulator, "registrations", since=created["r1"], until=created["r3"],
+                        courseId="course")
     assert sorted(listed) == ["r1", "r2", "r3"]
 
 
@@ -636,7 +654,8 @@ def test_datetime_filter_updated(small_pages):
 
 @pytest.mark.parametrize("params", [{"since": "yesterday"}, {"until": "2024-13-45"},
                                     {"datetimeFilter": "launched"}, {"orderBy": "random"},
-                                    {"includeTotalCount": "yes"}])
+                                    {"orderBy": "title_asc"}, {"filterBy": "learner_id"},
+                                    {"filterBy": "course_id"}, {"includeTotalCount": "yes"}])
 def test_invalid_listing_parameters_are_400(api, emulator, params):
     response = api.get(f"{emulator.api_url}/registrations", params=params)
     assert response.status_code == 400
