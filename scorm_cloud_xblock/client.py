@@ -2,9 +2,10 @@
 
 One ``requests.Session`` per client carries the pooled connections, the HTTP Basic credentials
 (App ID and secret key) and the retry policy; every call goes through one method that applies the
-timeouts and turns HTTP failures into the :class:`ScormCloudError` family. Results are frozen
-dataclasses parsed defensively: unknown fields are ignored, missing ones get a neutral value, and
-malformed dates or numbers become ``None`` instead of raising.
+timeouts and turns every failure, an HTTP error or one of requests' own, into the
+:class:`ScormCloudError` family. Results are frozen dataclasses parsed defensively: unknown fields
+are ignored, missing ones get a neutral value, and malformed dates or numbers become ``None``
+instead of raising.
 
 Pointing the client at another server (the local emulator, Rustici Engine) only takes another
 ``base_url`` and credentials.
@@ -39,6 +40,7 @@ __all__ = [
     "AlreadyExists",
     "BadRequest",
     "Unavailable",
+    "Misconfigured",
 ]
 
 DEFAULT_BASE_URL = "https://cloud.scorm.com/api/v2/"
@@ -88,6 +90,39 @@ class BadRequest(ScormCloudError):
 
 class Unavailable(ScormCloudError):
     """5xx, 429, a timeout or a connection error, after retries where retrying is safe."""
+
+
+class Misconfigured(ScormCloudError):
+    """The call cannot reach SCORM Cloud as the client is set up: a base URL that is no http(s) URL, or
+    one that redirects without end. Only whoever set the base URL can fix it; trying again cannot."""
+
+
+# requests' errors for an answer that never came whole: trying again later may help.
+_NO_ANSWER = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.RetryError,
+)
+# requests' errors for a request that cannot be sent, or cannot arrive, where the base URL points.
+_BAD_TARGET = (
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.URLRequired,
+    requests.exceptions.TooManyRedirects,
+)
+
+
+def transport_error(method: str, path: str, base_url: str, error: requests.RequestException) -> ScormCloudError:
+    """The client's error for ``error``, which requests raised instead of giving a response."""
+    if isinstance(error, _NO_ANSWER):
+        return Unavailable(f"{method} {path} failed: {error}")
+    if isinstance(error, _BAD_TARGET):
+        return Misconfigured(f"{method} {path} cannot reach SCORM Cloud at base URL {base_url!r}, "
+                             f"check the site's SCORM Cloud settings: {error}")
+    return ScormCloudError(f"{method} {path} failed: {error}")
 
 
 def error_message(body: bytes | str, default: str = "") -> str:
@@ -675,8 +710,8 @@ class ScormCloudClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
             response = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise Unavailable(f"{method} {path} failed: {exc}") from exc
+        except requests.RequestException as exc:
+            raise transport_error(method, path, self.base_url, exc) from exc
         if response.status_code >= 400:
             raise error_for_status(response.status_code, error_message(response.content, response.reason or ""))
         return response

@@ -11,6 +11,7 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, HTTPServer, SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
 
@@ -21,6 +22,7 @@ from scorm_cloud_xblock.client import (
     Course,
     ImportJob,
     Learner,
+    Misconfigured,
     MultipartFile,
     NotFound,
     PostBack,
@@ -31,6 +33,7 @@ from scorm_cloud_xblock.client import (
     error_for_status,
     error_message,
     parse_datetime,
+    transport_error,
 )
 
 GOLF_12 = "golf_RuntimeBasicCalls_SCORM12.zip"
@@ -147,6 +150,31 @@ def test_error_for_status(status, message, expected):
     assert type(error) is expected
     assert isinstance(error, ScormCloudError)
     assert (error.status, error.message) == (status, message)
+
+
+@pytest.mark.parametrize("error, expected", [
+    (requests.ConnectionError("refused"), Unavailable),
+    (requests.exceptions.ConnectTimeout("connect timed out"), Unavailable),
+    (requests.exceptions.ReadTimeout("read timed out"), Unavailable),
+    (requests.exceptions.SSLError("bad handshake"), Unavailable),
+    (requests.exceptions.ChunkedEncodingError("cut short"), Unavailable),
+    (requests.exceptions.ContentDecodingError("not gzip"), Unavailable),
+    (requests.exceptions.RetryError("too many 503s"), Unavailable),
+    (requests.exceptions.MissingSchema("No scheme supplied"), Misconfigured),
+    (requests.exceptions.InvalidSchema("No connection adapters"), Misconfigured),
+    (requests.exceptions.InvalidURL("No host supplied"), Misconfigured),
+    (requests.exceptions.URLRequired("no URL"), Misconfigured),
+    (requests.exceptions.TooManyRedirects("Exceeded 30 redirects"), Misconfigured),
+    (requests.exceptions.InvalidJSONError("NaN"), ScormCloudError),
+    (requests.exceptions.InvalidHeader("bad header"), ScormCloudError),
+    (requests.exceptions.UnrewindableBodyError("cannot rewind"), ScormCloudError),
+    (requests.RequestException("anything else"), ScormCloudError),
+])
+def test_every_requests_error_becomes_a_scorm_cloud_error(error, expected):
+    mapped = transport_error("GET", "ping", "https://cloud.scorm.com/api/v2/", error)
+    assert type(mapped) is expected
+    assert mapped.status is None
+    assert str(error) in mapped.message
 
 
 def test_error_message_reads_message_error_or_text():
@@ -590,6 +618,70 @@ def test_connection_refused_is_unavailable():
                               backoff_factor=0)
     with client, pytest.raises(Unavailable) as caught:
         client.ping()
+    assert caught.value.status is None
+
+
+class _Canned(BaseHTTPRequestHandler):
+    """Gives every GET and POST the same ``answer``: (status, headers, body)."""
+
+    answer = (200, {}, b"{}")
+
+    def do_GET(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        status, headers, body = self.answer
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", "Content-Length": str(len(body)), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def answering():
+    """Start a local server that gives every call one answer; get a client of it (no retries)."""
+    started = []
+
+    def start(status=200, body=b"{}", headers=None):
+        handler = type("Canned", (_Canned,), {"answer": (status, headers or {}, body)})
+        server = HTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        client = ScormCloudClient("app", "secret", base_url=f"http://127.0.0.1:{server.server_address[1]}/api/v2",
+                                  retries=0, timeout=(2, 10))
+        started.append((server, client))
+        return client
+
+    yield start
+    for server, client in started:
+        client.close()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("base_url", ["cloud.scorm.com/api/v2/", "http://", "ftp://cloud.scorm.com/api/v2/"])
+def test_a_base_url_that_is_no_http_url_is_misconfigured(base_url):
+    with ScormCloudClient("app", "secret", base_url=base_url) as client, pytest.raises(Misconfigured) as caught:
+        client.ping()
+    assert caught.value.status is None
+    # The operator reads what to fix.
+    assert "base URL" in caught.value.message and base_url.rstrip("/") in caught.value.message
+
+
+def test_a_redirect_loop_is_misconfigured(answering):
+    client = answering(302, b"", {"Location": "/api/v2/ping"})
+    with pytest.raises(Misconfigured) as caught:
+        client.ping()
+    assert "redirects" in caught.value.message
+
+
+def test_an_answer_that_cannot_be_decoded_is_unavailable(answering):
+    client = answering(200, b'{"id": "r"}', {"Content-Encoding": "gzip"})
+    with pytest.raises(Unavailable) as caught:
+        client.registration_progress("r")
     assert caught.value.status is None
 
 
