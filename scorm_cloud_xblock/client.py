@@ -560,7 +560,7 @@ class ScormCloudClient:
             data=body,
             headers={"Content-Type": body.content_type, "uploadedContentType": content_type},
         )
-        return _str(_json(response).get("result"))
+        return _required(response, "result")
 
     def fetch_import(self, course_id: str, url: str, may_create_new_version: bool = False) -> str:
         """CreateFetchAndImportCourseJob: SCORM Cloud downloads the package from ``url``."""
@@ -570,7 +570,7 @@ class ScormCloudClient:
             params=_query(course_id=course_id, may_create_new_version=may_create_new_version),
             json={"url": url, "contentType": "application/zip"},
         )
-        return _str(_json(response).get("result"))
+        return _required(response, "result")
 
     def import_status(self, job_id: str) -> ImportJob:
         """GetImportJobStatus."""
@@ -616,7 +616,7 @@ class ScormCloudClient:
             _path(*segments, "preview"),
             json={"redirectOnExitUrl": redirect_on_exit_url, "expiry": expiry},
         )
-        return _str(_json(response).get("launchLink"))
+        return _required(response, "launchLink")
 
     # Registrations ------------------------------------------------------------------------------
 
@@ -699,7 +699,7 @@ class ScormCloudClient:
             _path("registrations", registration_id, "launchLink"),
             json={"redirectOnExitUrl": redirect_on_exit_url, "expiry": expiry},
         )
-        return _str(_json(response).get("launchLink"))
+        return _required(response, "launchLink")
 
     def test_postback(self, postback: PostBack) -> None:
         """TestRegistrationPostback: SCORM Cloud posts dummy data once, without retries."""
@@ -725,6 +725,14 @@ def _json(response: requests.Response) -> dict:
     if not isinstance(body, dict):
         raise ScormCloudError("the response is not a JSON object", response.status_code)
     return body
+
+
+def _required(response: requests.Response, name: str) -> str:
+    """The string ``name`` of an answer that is of no use without it: a launch link, an import job id."""
+    value = _json(response).get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ScormCloudError(f"the response has no {name}", response.status_code)
+    return value
 
 
 def _list(value: Any) -> list:

@@ -685,6 +685,31 @@ def test_an_answer_that_cannot_be_decoded_is_unavailable(answering):
     assert caught.value.status is None
 
 
+MISSING = [b"{}", b'{"launchLink": "", "result": ""}', b'{"launchLink": " ", "result": null}',
+           b'{"launchLink": 5, "result": ["job"]}']
+
+
+@pytest.mark.parametrize("body", MISSING)
+def test_an_answer_without_a_launch_link_is_an_error(answering, body):
+    client = answering(200, body)
+    for build in (lambda: client.launch_link("r", EXIT_URL), lambda: client.course_preview_link("c", EXIT_URL)):
+        with pytest.raises(ScormCloudError) as caught:
+            build()
+        assert type(caught.value) is ScormCloudError
+        assert "launchLink" in caught.value.message
+
+
+@pytest.mark.parametrize("body", MISSING)
+def test_an_answer_without_an_import_job_id_is_an_error(answering, body):
+    client = answering(200, body)
+    for start in (lambda: client.upload_import("c", io.BytesIO(b"PK")),
+                  lambda: client.fetch_import("c", "https://example.com/golf.zip")):
+        with pytest.raises(ScormCloudError) as caught:
+            start()
+        assert type(caught.value) is ScormCloudError
+        assert "result" in caught.value.message
+
+
 def test_retry_after_is_cut_to_the_longest_wait():
     from urllib3.response import HTTPResponse
 
