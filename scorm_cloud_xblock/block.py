@@ -10,6 +10,7 @@ import hashlib
 import json
 import html
 import logging
+import math
 from datetime import datetime, timezone
 from string import Template
 from urllib.parse import urlencode, urlsplit
@@ -28,7 +29,7 @@ from xblock.validation import ValidationMessage
 from . import compat, events, grading, ids, portability, reconcile, return_url
 from .client import (
     DEFAULT_BASE_URL, AuthenticationFailed, Learner, NotFound, PostBack, RegistrationProgress, ScormCloudClient,
-    ScormCloudError, Unavailable, longest_call,
+    Misconfigured, ScormCloudError, Unavailable, longest_call,
 )
 from .postback import PostbackError, postback_password, postback_url, read_postback, verify_postback
 from .progress import Progress, merge, start_attempt
@@ -65,6 +66,7 @@ REGISTER_ON = (("first_view", "When the learner first views the unit"),
                ("first_launch", "When the learner first launches the course"))
 
 
+FORGOTTEN_IMPORT = "SCORM Cloud no longer knows this import. Import the package again."
 NOT_AN_EDITOR = "Only the course's authors can change its SCORM Cloud course, in Studio."
 # A linked course this site's SCORM Cloud app does not hold: OLX from another instance, or deleted there.
 MISSING_COURSE_FOR_AUTHORS = ("This course is not in this site's SCORM Cloud app: upload the package again "
@@ -100,7 +102,9 @@ def _now():
 
 
 def _json_response(payload, status=200):
-    return Response(json.dumps(payload), status=status, content_type="application/json", charset="utf-8")
+    # Answers are per learner and launch links single-use: no cache may keep them.
+    return Response(json.dumps(payload), status=status, content_type="application/json", charset="utf-8",
+                    cache_control="no-store")
 
 
 def _render(template_path, **values):
@@ -156,45 +160,69 @@ def cloud_error(error):
     if isinstance(error, AuthenticationFailed):
         return 502, ("SCORM Cloud refused this site's credentials. Please tell the site administrator: "
                      "the SCORM Cloud App ID or secret key in the site settings is wrong.")
+    if isinstance(error, Misconfigured):
+        return 502, ("This site cannot reach SCORM Cloud as it is set up. Please tell the site administrator: "
+                     "check the SCORM Cloud BASE_URL in the site settings.")
     if isinstance(error, Unavailable) and error.status is None:
         return 504, "SCORM Cloud did not answer in time. Please try again in a few minutes."
     if isinstance(error, Unavailable) or error.status is None or error.status >= 500:
         return 502, (f"SCORM Cloud is having trouble right now (HTTP {error.status or 'error'}). "
                      "Please try again in a few minutes.")
+    if error.status < 400:
+        # An answer we cannot use (not JSON, no launch link): SCORM Cloud's side, not the request's.
+        return 502, "SCORM Cloud gave an answer this site cannot use. Please try again in a few minutes."
     return 400, f"SCORM Cloud refused the request: {error.message}"
+
+
+def _json_object_call(request, call):
+    """POST, a JSON object in, JSON out; a JsonHandlerError becomes its status with `{"error": message}`."""
+    if request.method != "POST":
+        return _json_response({"error": "Use POST."}, status=405)
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError):   # RecursionError: nested deeper than the parser goes
+        return _json_response({"error": "The request body is not valid JSON."}, status=400)
+    if not isinstance(data, dict):
+        return _json_response({"error": "The request body must be a JSON object."}, status=400)
+    try:
+        return _json_response(call(data))
+    except JsonHandlerError as error:
+        return _json_response({"error": error.message}, status=error.status_code)
 
 
 def json_request_handler(func):
     """
-    Like XBlock.json_handler (POST only, JSON in and out, JsonHandlerError as an error status), but the
-    handler also receives the request: launch links and postback URLs are built on its host.
+    Like XBlock.json_handler, for a JSON object, but the handler also receives the request: launch
+    links and postback URLs are built on its host.
     """
     @XBlock.handler
     @functools.wraps(func)
     def wrapper(self, request, suffix=""):
-        if request.method != "POST":
-            return _json_response({"error": "Use POST."}, status=405)
-        try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
-            return _json_response({"error": "The request body is not valid JSON."}, status=400)
-        if not isinstance(data, dict):
-            return _json_response({"error": "The request body must be a JSON object."}, status=400)
-        try:
-            return _json_response(func(self, data, request))
-        except JsonHandlerError as error:
-            return _json_response({"error": error.message}, status=error.status_code)
+        return _json_object_call(request, lambda data: func(self, data, request))
     return wrapper
 
 
 def json_object_handler(func):
-    """XBlock.json_handler for handlers that read fields of the body: anything but a JSON object is a 400."""
+    """
+    Like XBlock.json_handler, for handlers that read fields of the body: anything but a JSON object,
+    JSON included that nests too deep to parse, is a 400.
+    """
+    @XBlock.handler
     @functools.wraps(func)
-    def wrapper(self, data, suffix=""):
-        if not isinstance(data, dict):
-            raise JsonHandlerError(400, "The request body must be a JSON object.")
-        return func(self, data, suffix)
-    return XBlock.json_handler(wrapper)
+    def wrapper(self, request, suffix=""):
+        return _json_object_call(request, lambda data: func(self, data, suffix))
+    return wrapper
+
+
+def _text(value):
+    """A string of a JSON body that can be sent on (UTF-8, so no lone surrogates), else ''."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return value
 
 
 @XBlock.needs("i18n")
@@ -317,9 +345,28 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                            client_timeout(config.get("TIMEOUT")))
 
     # --- Grading (Open edX) ------------------------------------------------------------------------
+    # OLX import and scripts can store settings the Studio editor refuses (it alone validates them):
+    # such a value is graded as the default, rather than failing every postback and refresh.
+    @property
+    def weight_in_use(self):
+        weight = self.weight
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and math.isfinite(weight) and weight >= 0:
+            return float(weight)
+        return self.fields["weight"].default
+
+    @property
+    def grading_rule_in_use(self):
+        rule = self.grading_rule
+        return rule if rule in dict(grading.GRADING_RULES) else self.fields["grading_rule"].default
+
+    @property
+    def completion_rule_in_use(self):
+        rule = self.completion_rule
+        return rule if rule in dict(grading.COMPLETION_RULES) else self.fields["completion_rule"].default
+
     def max_score(self):
         # Called on unbound blocks by the grades transformer: settings only, never learner state.
-        return self.weight if self.has_score else None
+        return self.weight_in_use if self.has_score else None
 
     def get_score(self):
         if self.raw_earned is None or self.raw_possible is None:
@@ -335,13 +382,13 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     def calculate_score(self, progress=None):
         # The best of this attempt and earlier course versions' attempts (decision 4).
-        fraction = grading.best_grade(progress or self.current_progress, self.grading_rule)
+        fraction = grading.best_grade(progress or self.current_progress, self.grading_rule_in_use)
         if fraction is None:
             return None
-        return Score(*grading.weighted(fraction, self.weight))
+        return Score(*grading.weighted(fraction, self.weight_in_use))
 
     def has_submitted_answer(self):
-        return grading.best_grade(self.current_progress, self.grading_rule) is not None
+        return grading.best_grade(self.current_progress, self.grading_rule_in_use) is not None
 
     def rescore(self, only_if_higher):
         # Rescoring recomputes from our record of SCORM Cloud's results, and so ends an override.
@@ -389,14 +436,14 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     def _publish_results(self, progress):
         """Publish grade and completion where they differ from what was last published for `progress`."""
-        if self.has_score and not self.score_overridden and self.weight > 0:
+        if self.has_score and not self.score_overridden and self.weight_in_use > 0:
             score = self.calculate_score(progress)
             if score is not None and score != self.get_score():
                 self.raw_earned, self.raw_possible = score.raw_earned, score.raw_possible
                 self._publish_grade(score)
         # Completion stays once earned, on any attempt; only "delete learner state" takes it back.
         published = self.published_completion or 0.0
-        completion = max(published, 1.0 if grading.ever_complete(progress, self.completion_rule) else 0.0)
+        completion = max(published, 1.0 if grading.ever_complete(progress, self.completion_rule_in_use) else 0.0)
         if completion != published:
             self.emit_completion(completion)
             self.published_completion = completion
@@ -460,11 +507,11 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
 
     def publish_reset(self):
         """On a block bound to the learner: their grade is 0 of max and the block incomplete again."""
-        if self.has_score and self.weight > 0:
-            self.raw_earned, self.raw_possible = 0.0, float(self.weight)
+        if self.has_score and self.weight_in_use > 0:
+            self.raw_earned, self.raw_possible = 0.0, self.weight_in_use
             self.score_overridden = False
             # score_deleted lets the grades app recalculate once the platform has deleted the row.
-            self.runtime.publish(self, "grade", {"value": 0.0, "max_value": float(self.weight),
+            self.runtime.publish(self, "grade", {"value": 0.0, "max_value": self.weight_in_use,
                                                  "score_deleted": True})
         if self.published_completion:
             self.emit_completion(0.0)
@@ -685,7 +732,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             return None
         scores = [attempt.score for attempt in progress.earlier if attempt.score is not None]
         return {
-            "completed": any(grading.is_complete(attempt, self.completion_rule) for attempt in progress.earlier),
+            "completed": any(grading.is_complete(attempt, self.completion_rule_in_use) for attempt in progress.earlier),
             "best_score": max(scores) if scores else None,
         }
 
@@ -922,7 +969,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if not self.cloud_course_id:
             raise JsonHandlerError(409, "This component has no SCORM Cloud course yet.")
         more = data.get("more")
-        if more is not None and not (isinstance(more, str) and more):
+        if more is not None and not _text(more):
             raise JsonHandlerError(400, "more must be the token of the previous answer.")
         client = self._client()
         page = self._cloud_call(client.list_registrations_page, course_id=self.cloud_course_id, more=more)
@@ -1033,8 +1080,12 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_object_handler
     def import_url(self, data, suffix=""):
         self._require_editor()
-        url = str(data.get("url") or "").strip()
-        if urlsplit(url).scheme not in ("http", "https"):
+        url = _text(data.get("url")).strip()
+        try:
+            scheme = urlsplit(url).scheme
+        except ValueError:   # e.g. an unclosed IPv6 bracket
+            scheme = ""
+        if scheme not in ("http", "https"):
             raise JsonHandlerError(400, "Give the http(s) address of a SCORM package (.zip).")
         return self._start_import(lambda course_id, new_version: self._client().fetch_import(
             course_id, url, may_create_new_version=new_version))
@@ -1045,7 +1096,16 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         self._require_editor()
         if not self.import_job_id:
             return {"status": "NONE", "message": "", **self._status_course()}
-        job = self._cloud_call(self._client().import_status, self.import_job_id)
+        try:
+            job = self._client().import_status(self.import_job_id)
+        except NotFound:
+            # The job id came with a copy from another site, or SCORM Cloud has forgotten the job:
+            # asking again cannot help, so the editor stops polling and the author imports again.
+            self.import_job_id = ""
+            return {"status": "ERROR", "message": FORGOTTEN_IMPORT, **self._status_course()}
+        except ScormCloudError as error:
+            log.warning("SCORM Cloud call import_status failed: %s", error)
+            raise JsonHandlerError(*cloud_error(error)) from error
         if job.status == "COMPLETE" and job.course is not None:
             self.cloud_course_origin = portability.origin_after_import(
                 self.cloud_course_id, self.cloud_course_origin, job.course.id, str(self.scope_ids.usage_id))
@@ -1085,7 +1145,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @json_object_handler
     def link_course(self, data, suffix=""):
         self._require_editor()
-        course_id = str(data.get("course_id") or "")
+        course_id = _text(data.get("course_id"))
         if not course_id:
             raise JsonHandlerError(400, "Choose a course.")
         course = self._cloud_call(self._client().get_course, course_id)

@@ -1,0 +1,113 @@
+"""
+Bad input never makes a handler answer 500, and settings the Studio editor would refuse never stop
+grading: each gets a clear answer, and nothing already stored is lost.
+"""
+import json
+
+import pytest
+
+from scorm_cloud_xblock.block import FORGOTTEN_IMPORT, ScormCloudXBlock, cloud_error
+from scorm_cloud_xblock.client import ScormCloudError
+pytest.register_assert_rewrite("tests.block_harness")
+from tests.block_harness import (  # noqa: E402 (after the assert rewrite is registered)
+    COURSE_KEY, make_runtime, register, registration_of, set_progress_and_replay,
+)
+
+pytest_plugins = ["tests.block_harness"]   # the fixtures: rt, alice, staff, author, unit, emulator, ...
+
+DEEP_JSON = b"[" * 200000 + b"]" * 200000   # valid JSON, nested deeper than any parser's stack
+
+
+def _call(rt, unit, handler, who, **request):
+    """The handler through the view its users reach it by: Studio's for the editor's, the LMS's otherwise."""
+    if who == "author":
+        return rt.handle_studio(unit, handler, user=rt.users.by_username("author"), **request)
+    return rt.handle(unit, handler, user=rt.users.by_username(who), **request)
+
+
+@pytest.mark.parametrize("handler, who", [
+    ("register", "alice"), ("launch", "alice"), ("progress", "alice"), ("reconcile", "staff"),
+    ("import_url", "author"), ("import_status", "author"), ("cloud_courses", "author"),
+    ("link_course", "author"), ("check_course", "author"), ("preview", "author"),
+])
+def test_json_nested_too_deep_to_parse_is_a_400(rt, unit, alice, staff, author, handler, who):
+    response = _call(rt, unit, handler, who, body=DEEP_JSON, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.body
+    assert "JSON" in response.json_body["error"]
+    assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("handler, who, body", [
+    ("link_course", "author", {"course_id": "\ud800"}),
+    ("link_course", "author", {"course_id": 12}),
+    ("reconcile", "staff", {"more": "\ud800"}),
+    ("import_url", "author", {"url": "http://[::1/package.zip"}),
+    ("import_url", "author", {"url": "https://\ud800.example.com/package.zip"}),
+])
+def test_text_that_cannot_be_sent_on_is_a_400(rt, unit, alice, staff, author, emulator, handler, who, body):
+    before = rt.load_block(unit, alice).cloud_course_id
+    emulator.admin.reset_stats()
+    # json.dumps escapes a lone surrogate, so the body is valid JSON that decodes to it.
+    response = _call(rt, unit, handler, who, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.body
+    assert emulator.admin.stats()["calls"] == {}
+    assert rt.load_block(unit, alice).cloud_course_id == before
+    assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("grading_rule", "Score"), ("completion_rule", "done"), ("weight", None), ("weight", float("nan")),
+])
+def test_a_setting_the_editor_would_refuse_is_graded_as_its_default(rt, golf_course, emulator, receiver, alice,
+                                                                    setting, value):
+    # OLX import and scripts store settings without the Studio editor's validation.
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={
+        "cloud_course_id": golf_course.id, setting: value})
+    register(rt, unit, alice)
+    response, _ = set_progress_and_replay(rt, emulator, receiver, unit, registration_of(rt, alice, unit),
+                                          registrationCompletion="COMPLETED", score={"scaled": 80})
+    assert response.status_code == 200, response.body
+    refreshed = rt.handle(unit, "progress", user=alice, json={"refresh": True})
+    assert refreshed.status_code == 200, refreshed.body
+    # The defaults: the "auto" rule grades the score, "completed" completes, a weight of 1.
+    assert rt.grades[(alice.id, unit)].raw_earned == pytest.approx(0.8)
+    assert rt.completions[(alice.id, unit)] == 1.0
+    assert rt.max_score_unbound(unit) == 1.0
+    assert rt.handler_errors == []
+
+
+def test_an_import_scorm_cloud_no_longer_knows_ends_the_polling(rt, author, emulator):
+    # A pending job id copied with the component from another site, or long forgotten by SCORM Cloud.
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"import_job_id": "job-from-elsewhere"})
+    response = rt.handle_studio(unit, "import_status", user=author, json={})
+    assert response.status_code == 200, response.body
+    assert response.json_body["status"] == "ERROR"
+    assert response.json_body["message"] == FORGOTTEN_IMPORT
+    assert rt.handle_studio(unit, "import_status", user=author, json={}).json_body["status"] == "NONE"
+
+
+def test_launch_links_are_never_cached(rt, unit, alice):
+    response = rt.handle(unit, "launch", user=alice, json={})
+    assert response.status_code == 200, response.body
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- SCORM Cloud answers and site settings that no retry can fix -------------------------------------
+
+
+def test_a_base_url_that_is_no_http_url_tells_learners_to_ask_the_administrator(emulator, receiver, golf_course):
+    rt = make_runtime(emulator, receiver, BASE_URL=emulator.api_url.split("://", 1)[1])   # no scheme
+    learner = rt.add_user("bob")
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id})
+    response = rt.handle(unit, "launch", user=learner, json={})
+    assert response.status_code == 502, response.body
+    assert "site administrator" in response.json_body["error"]
+    assert "BASE_URL" in response.json_body["error"]
+    assert rt.user_state(learner, unit).get("registration_id") is None
+    assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("status", [200, 204])
+def test_an_answer_the_block_cannot_use_is_scorm_clouds_fault(status):
+    # A 2xx answer without what the call returns (no launchLink, not JSON): nothing in the request to fix.
+    assert cloud_error(ScormCloudError("the response has no launchLink", status=status))[0] == 502
