@@ -260,6 +260,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     learning_standard = String(default="", scope=Scope.settings)
     parser_warnings = List(default=[], scope=Scope.settings)
     import_job_id = String(default="", scope=Scope.settings)
+    # The usage hash of the component that started the job: a copy made meanwhile inherits the job
+    # id, and must not take the new course for its own.
+    import_job_started_by = String(default="", scope=Scope.settings)
     # Which usage's import created the linked course (the id scheme's usage hash), "linked", or "" when
     # unknown: copies share the course, and only its creator may make new versions of it (decision 5).
     cloud_course_origin = String(default="", scope=Scope.settings)
@@ -1058,6 +1061,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         target = self._import_target()
         job_id = self._cloud_call(start, target.course_id, target.new_version)
         self.import_job_id = job_id
+        self.import_job_started_by = ids.usage_key_hash(str(self.scope_ids.usage_id))
         return {"status": "RUNNING", "job_id": job_id, "message": "", "new_course": not target.new_version}
 
     @XBlock.handler
@@ -1107,8 +1111,10 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             log.warning("SCORM Cloud call import_status failed: %s", error)
             raise JsonHandlerError(*cloud_error(error)) from error
         if job.status == "COMPLETE" and job.course is not None:
+            # A job stored before its starter was recorded was started here.
+            started_by = self.import_job_started_by or ids.usage_key_hash(str(self.scope_ids.usage_id))
             self.cloud_course_origin = portability.origin_after_import(
-                self.cloud_course_id, self.cloud_course_origin, job.course.id, str(self.scope_ids.usage_id))
+                self.cloud_course_id, self.cloud_course_origin, job.course.id, started_by)
             self._link(job.course, job.parser_warnings)
             self.import_job_id = ""
         elif job.status == "ERROR":

@@ -48,11 +48,15 @@ def import_target(prefix, course_id, origin, usage_key):
     return ImportTarget(ids.new_course_id(prefix), False)
 
 
-def origin_after_import(previous_course_id, previous_origin, imported_course_id, usage_key):
-    """The origin once an import completed: a new version keeps it, a new course is this usage's."""
+def origin_after_import(previous_course_id, previous_origin, imported_course_id, started_by):
+    """
+    The origin once an import completed: a new version keeps it; a new course belongs to the usage
+    whose import started the job (`started_by`, its usage hash), which a copy made while the job ran
+    is not.
+    """
     if imported_course_id == previous_course_id:
         return previous_origin
-    return ids.usage_key_hash(usage_key)
+    return started_by
 
 
 def origin_after_link(previous_course_id, previous_origin, linked_course_id):

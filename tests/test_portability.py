@@ -144,8 +144,8 @@ def test_origin_rules():
     for origin in (ids.usage_key_hash(other), portability.LINKED):
         target = portability.import_target("p", "c1", origin, usage)
         assert target.course_id.startswith("p-") and not target.new_version
-    assert portability.origin_after_import("c1", "x", "c1", usage) == "x"
-    assert portability.origin_after_import("c1", "x", "c2", usage) == mine
+    assert portability.origin_after_import("c1", "x", "c1", mine) == "x"
+    assert portability.origin_after_import("c1", "x", "c2", mine) == mine
     assert portability.origin_after_link("c1", "x", "c1") == "x"
     assert portability.origin_after_link("c1", "x", "c2") == portability.LINKED
     assert portability.ownership("", "", usage) == portability.NONE
@@ -224,3 +224,20 @@ def test_uploading_again_on_the_other_site_gives_it_its_own_course(elsewhere, sc
     assert settings_of(other, usage_key)["cloud_course_origin"] == ids.usage_key_hash(str(usage_key))
     assert status["course_id"].startswith(f"{PREFIX}-")
     assert register(other, usage_key, other.add_user("learner"))["registration_id"]
+
+
+def test_a_copy_made_while_the_first_import_runs_does_not_take_the_new_course_for_its_own(
+        rt, author, scorm_packages):
+    original = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY)
+    with open(scorm_packages / GOLF_12, "rb") as package:
+        started = rt.handle_studio(original, "import_package", user=author,
+                                   files={"package": ("golf.zip", package, "application/zip")})
+    assert started.status_code == 200, started.body
+    copy = rt.duplicate(original)     # the job id is copied with the settings, before anyone polled
+
+    copied = poll_import(rt, copy, author)      # the copy happens to poll first
+    mine = poll_import(rt, original, author)
+
+    assert copied["status"] == mine["status"] == "COMPLETE"
+    assert copied["course_id"] == mine["course_id"]
+    assert (copied["ownership"], mine["ownership"]) == (portability.SHARED, portability.OWN)
