@@ -75,7 +75,8 @@ MISSING_COURSE_FOR_LEARNERS = ("This course is not available on this site yet. P
                                "it needs to be uploaded to SCORM Cloud again.")
 SHARED_COURSE_NOTE = ("This SCORM Cloud course was not created by this component (it was copied, or linked): "
                       "importing a package here creates a new SCORM Cloud course for this component only, and the "
-                      "components sharing the current one keep it unchanged.")
+                      "components sharing the current one keep it unchanged. Learners who already started here "
+                      "keep the course they started: import before the course opens.")
 UNKNOWN_ORIGIN_NOTE = ("Importing a package here makes a new version of this SCORM Cloud course; if copies of "
                        "this component (reruns, duplicates) use the same course, their learners get it too.")
 
