@@ -5,6 +5,19 @@ var ScormCloud = window.ScormCloud || (function () {
     return match ? decodeURIComponent(match[1]) : '';
   }
 
+  var NETWORK_FAILURE = 'Could not reach the server. Check your connection and try again.';
+
+  // What an error answer says: {"error": "..."}, {"message": "..."}, or the validation of
+  // StudioEditableXBlockMixin's submit_studio_edits, {"error": {"messages": [{"text": "..."}, ...]}}.
+  function errorText(body, status) {
+    var error = body.error !== undefined ? body.error : body.message;
+    if (error && typeof error === 'object') {
+      error = (error.messages || []).map(function (item) { return item && item.text; }).filter(Boolean).join(' ');
+    }
+    return typeof error === 'string' && error ? error : 'The server answered ' + status + '.';
+  }
+
+  // A rejection is always an Error whose message can be shown as it is, a network failure included.
   function post(runtime, element, handler, data) {
     return fetch(runtime.handlerUrl(element, handler), {
       method: 'POST',
@@ -13,12 +26,10 @@ var ScormCloud = window.ScormCloud || (function () {
       body: JSON.stringify(data || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (!response.ok) {
-          throw new Error(body.error || body.message || ('The server answered ' + response.status + '.'));
-        }
-        return body;
+        if (!response.ok) { throw new Error(errorText(body || {}, response.status)); }
+        return body || {};
       });
-    });
+    }, function () { throw new Error(NETWORK_FAILURE); });
   }
 
   function showMessage(root, text, isError) {
