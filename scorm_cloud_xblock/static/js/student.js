@@ -19,6 +19,7 @@ function ScormCloudStudent(runtime, element, state) {
   }
 
   function render(p) {
+    state.progress = p;
     ScormCloud.setField(root, 'status', statusText(p));
     ScormCloud.setField(root, 'score', p.score === null || p.score === undefined ? '—' : Math.round(p.score) + '%');
     ScormCloud.setField(root, 'time', timeText(p.total_seconds));
@@ -45,6 +46,9 @@ function ScormCloudStudent(runtime, element, state) {
     return ScormCloud.post(runtime, element, 'progress', {refresh: true}).then(render).catch(fail);
   }
 
+  // Set when this page navigates to the player (same window): Back may bring the page back as it was.
+  var leftForPlayer = false;
+
   function launch() {
     button.disabled = true;
     ScormCloud.showMessage(root, 'Opening the course…');
@@ -53,6 +57,7 @@ function ScormCloudStudent(runtime, element, state) {
     ScormCloud.post(runtime, element, 'launch', {
       return_url: window.location.href, embedded: state.launch_mode === 'embedded'
     }).then(function (body) {
+      if (!body.launch_url) { throw new Error('The course could not be opened. Reload the page and try again.'); }
       ScormCloud.showMessage(root, '');
       if (popup) {
         popup.location = body.launch_url;
@@ -61,19 +66,34 @@ function ScormCloudStudent(runtime, element, state) {
         frame.hidden = false;
         frame.querySelector('iframe').src = body.launch_url;
       } else {
+        leftForPlayer = true;
         window.location.assign(body.launch_url);
       }
     }).catch(function (error) { if (popup) { popup.close(); } fail(error); });
   }
 
   button.addEventListener('click', launch);
-  // The embedded player comes back through the return handler, which tells us it is done.
+  // The embedded player comes back through the return handler, which tells us it is done. Only this
+  // block's own frame counts: another block's player on the same page says the same words.
   window.addEventListener('message', function (event) {
-    if (event.origin === window.location.origin && event.data === 'scorm-cloud:returned') {
-      frame.hidden = true;
-      frame.querySelector('iframe').src = 'about:blank';
-      refresh();
+    var iframe = frame.querySelector('iframe');
+    if (event.source !== iframe.contentWindow || event.origin !== window.location.origin ||
+        event.data !== 'scorm-cloud:returned') {
+      return;
     }
+    frame.hidden = true;
+    iframe.src = 'about:blank';
+    refresh();
+  });
+  // Back from the player: the browser may restore this page from its back-forward cache, as it was
+  // when it left (button disabled, "Opening the course…"). Make Launch usable again, and ask for the
+  // status, which the learner may have changed meanwhile.
+  window.addEventListener('pageshow', function (event) {
+    if (!event.persisted || !leftForPlayer) { return; }
+    leftForPlayer = false;
+    ScormCloud.showMessage(root, '');
+    render(state.progress);
+    if (!state.staff_preview) { refresh(); }
   });
   if (state.launch_mode === 'new_window') {
     window.addEventListener('focus', function () { if (state.launched) { refresh(); } });
