@@ -13,10 +13,6 @@ from xblock.fields import UserScope
 class WorkbenchUserService(workbench_runtime.WorkBenchUserService):
     """The workbench user service, plus the LMS's lookup of a learner by anonymous id."""
 
-    def __init__(self, uid):
-        super().__init__(uid)
-        self._user.opt_attrs["edx-platform.is_authenticated"] = uid not in (None, "none")
-
     def get_user_by_anonymous_id(self, uid=None):
         if not uid or uid == "none":
             return None

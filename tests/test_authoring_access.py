@@ -7,6 +7,8 @@ learner takes. Studio's preview must not create registrations: it shares one ano
 authors and cannot take postbacks. (The workbench, which has no roles, lets its user edit: the demo's
 tests in tests/e2e import and link there.)
 """
+from types import SimpleNamespace
+
 import pytest
 
 from scorm_cloud_xblock import compat
@@ -20,7 +22,8 @@ def _request(handler, golf_course, scorm_packages):
     """The keyword arguments of a well-formed request to each Studio handler."""
     if handler == "import_package":
         return {"files": {"package": (GOLF_12, (scorm_packages / GOLF_12).read_bytes(), "application/zip")}}
-    bodies = {"import_url": {"url": "https://packages.example.com/golf.zip"}, "link_course": {"course_id": golf_course.id}}
+    bodies = {"import_url": {"url": "https://packages.example.com/golf.zip"},
+              "link_course": {"course_id": golf_course.id}}
     return {"json": bodies.get(handler, {})}
 
 
@@ -92,3 +95,36 @@ def test_studio_asks_about_this_components_course(rt, unit, author):
     permissions.can_write = lambda course_key: asked.append(str(course_key)) or True
     assert compat.may_edit(block)
     assert asked == [COURSE_KEY]
+
+
+class _Runtime:
+    """Just enough of a runtime for compat: its services by name."""
+
+    def __init__(self, **services):
+        self.services = services
+
+    def service(self, block, name):  # pylint: disable=unused-argument
+        return self.services.get(name)
+
+
+def _block_with_user(opt_attrs):
+    user = SimpleNamespace(get_current_user=lambda: SimpleNamespace(opt_attrs=opt_attrs))
+    return SimpleNamespace(runtime=_Runtime(user=user), scope_ids=SimpleNamespace(usage_id="u"))
+
+
+@pytest.mark.parametrize("opt_attrs", [
+    {"xblock-workbench.user_id": "author"},     # what the workbench's user service gives
+    {"xblock-workbench.user_id": "author", "edx-platform.is_authenticated": True},
+])
+def test_the_workbench_lets_its_user_edit(opt_attrs):
+    block = _block_with_user(opt_attrs)
+    assert compat.may_edit(block)
+    assert not compat.in_studio(block)
+
+
+@pytest.mark.parametrize("opt_attrs", [
+    {"edx-platform.is_authenticated": True, "edx-platform.user_is_staff": True},
+    {"edx-platform.is_authenticated": False},
+])
+def test_no_one_edits_in_the_lms(opt_attrs):
+    assert not compat.may_edit(_block_with_user(opt_attrs))
