@@ -108,6 +108,12 @@ def _json_response(payload, status=200):
                     cache_control="no-store")
 
 
+def _post_only():
+    response = _json_response({"error": "Use POST."}, status=405)
+    response.allow = ("POST",)   # HTTP requires the Allow header on a 405
+    return response
+
+
 def _render(template_path, **values):
     """Fill the `$name` slots of a page template; every value is HTML-escaped."""
     return Template(loader.load_unicode(template_path)).substitute(
@@ -178,7 +184,7 @@ def cloud_error(error):
 def _json_object_call(request, call):
     """POST, a JSON object in, JSON out; a JsonHandlerError becomes its status with `{"error": message}`."""
     if request.method != "POST":
-        return _json_response({"error": "Use POST."}, status=405)
+        return _post_only()
     try:
         data = json.loads(request.body or b"{}")
     except (ValueError, RecursionError):   # RecursionError: nested deeper than the parser goes
@@ -354,9 +360,13 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
     @property
     def weight_in_use(self):
         weight = self.weight
+        if weight is None:
+            # The grades app then takes the published score unweighted: publish it out of 1.
+            return self.fields["weight"].default
         if isinstance(weight, (int, float)) and not isinstance(weight, bool) and math.isfinite(weight) and weight >= 0:
             return float(weight)
-        return self.fields["weight"].default
+        # The grades app would weight any score by this value (NaN, negative): publish none.
+        return 0.0
 
     @property
     def grading_rule_in_use(self):
@@ -900,7 +910,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         Never redirects (SCORM Cloud counts a 3xx as delivered) and answers 4xx, not 500, to bad input.
         """
         if request.method != "POST":
-            return _json_response({"error": "POST only."}, status=405)
+            return _post_only()
         try:
             # The form is decoded only for a form post: a JSON postback needs only the raw body.
             # The whole header: webob's content_type drops the charset, which must be checked.

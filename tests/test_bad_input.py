@@ -55,25 +55,42 @@ def test_text_that_cannot_be_sent_on_is_a_400(rt, unit, alice, staff, author, em
     assert rt.handler_errors == []
 
 
-@pytest.mark.parametrize("setting, value", [
-    ("grading_rule", "Score"), ("completion_rule", "done"), ("weight", None), ("weight", float("nan")),
-])
-def test_a_setting_the_editor_would_refuse_is_graded_as_its_default(rt, golf_course, emulator, receiver, alice,
-                                                                    setting, value):
-    # OLX import and scripts store settings without the Studio editor's validation.
-    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={
-        "cloud_course_id": golf_course.id, setting: value})
+def _completed_unit(rt, golf_course, emulator, receiver, alice, fields):
+    """A unit authored with `fields` (as OLX import stores them, without the editor's validation), where
+    alice completed the course with 80% and the postback and a refresh were both taken."""
+    unit = rt.create_block(ScormCloudXBlock, course_key=COURSE_KEY, fields={"cloud_course_id": golf_course.id,
+                                                                          **fields})
     register(rt, unit, alice)
     response, _ = set_progress_and_replay(rt, emulator, receiver, unit, registration_of(rt, alice, unit),
                                           registrationCompletion="COMPLETED", score={"scaled": 80})
     assert response.status_code == 200, response.body
     refreshed = rt.handle(unit, "progress", user=alice, json={"refresh": True})
     assert refreshed.status_code == 200, refreshed.body
-    # The defaults: the "auto" rule grades the score, "completed" completes, a weight of 1.
-    assert rt.grades[(alice.id, unit)].raw_earned == pytest.approx(0.8)
+    assert rt.handler_errors == []
+    return unit
+
+
+@pytest.mark.parametrize("fields", [{"grading_rule": "Score"}, {"completion_rule": "done"}, {"weight": None}])
+def test_a_setting_the_editor_would_refuse_is_graded_as_its_default(rt, golf_course, emulator, receiver, alice,
+                                                                    fields):
+    unit = _completed_unit(rt, golf_course, emulator, receiver, alice, fields)
+    # The defaults: the "auto" rule grades the score, "completed" completes, a weight of 1 (with no
+    # weight the grades app takes the score as published).
+    grade = rt.grades[(alice.id, unit)]
+    assert (grade.raw_earned, grade.raw_possible) == (pytest.approx(0.8), 1.0)
+    assert (grade.weighted_earned, grade.weighted_possible) == (pytest.approx(0.8), 1.0)
     assert rt.completions[(alice.id, unit)] == 1.0
     assert rt.max_score_unbound(unit) == 1.0
-    assert rt.handler_errors == []
+
+
+@pytest.mark.parametrize("weight", [float("nan"), -2.0])
+def test_a_weight_no_grade_can_carry_publishes_no_grade(rt, golf_course, emulator, receiver, alice, weight):
+    # The grades app weights a published score by the block's weight: NaN or negative points would
+    # reach the gradebook. Completion still counts.
+    unit = _completed_unit(rt, golf_course, emulator, receiver, alice, {"weight": weight})
+    assert (alice.id, unit) not in rt.grades
+    assert rt.completions[(alice.id, unit)] == 1.0
+    assert rt.max_score_unbound(unit) == 0.0
 
 
 def test_an_import_scorm_cloud_no_longer_knows_ends_the_polling(rt, author, emulator):
@@ -84,6 +101,19 @@ def test_an_import_scorm_cloud_no_longer_knows_ends_the_polling(rt, author, emul
     assert response.json_body["status"] == "ERROR"
     assert response.json_body["message"] == FORGOTTEN_IMPORT
     assert rt.handle_studio(unit, "import_status", user=author, json={}).json_body["status"] == "NONE"
+
+
+@pytest.mark.parametrize("handler, who", [("progress", "alice"), ("reconcile", "staff"), ("link_course", "author")])
+def test_a_get_to_a_json_handler_is_a_405_that_names_post(rt, unit, alice, staff, author, handler, who):
+    response = _call(rt, unit, handler, who, method="GET")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+
+
+def test_a_get_to_the_postback_handler_is_a_405_that_names_post(rt, unit):
+    response = rt.handle_noauth(unit, "postback", method="GET")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
 
 
 def test_launch_links_are_never_cached(rt, unit, alice):

@@ -185,7 +185,8 @@ class StudentModuleCache(StudentDataStore):
             self._check_write(key)
         stored = {key: _json_copy(value) for key, value in update_dict.items()}
         self.db.update(stored)
-        self.snapshot.update({key.field_name: value for key, value in stored.items() if self._cached(key)})
+        # Its own copy: what a block later reads from the cache and changes is not the stored row.
+        self.snapshot.update({key.field_name: _json_copy(value) for key, value in stored.items() if self._cached(key)})
 
     def delete(self, key):
         self._check_write(key)
