@@ -497,8 +497,10 @@ class Storage:
     def delete_course(self, course_id, version=None):
         """Delete a course, or one version of it, with what runs on it; return the content dirs freed.
 
-        SCORM Cloud deletes a course's registrations with it. A version takes the registration instances on
-        it, and a registration left with no instance goes too, so none is left on a version that is gone.
+        SCORM Cloud deletes a course's registrations with it. What deleting one version does to the
+        registrations on it, its documentation does not say: here the version takes the registration
+        instances on it, and a registration left with no instance goes too, so none is left on a
+        version that is gone.
         """
         def on_version(column):
             return "" if version is None else f" AND {column} = ?"
