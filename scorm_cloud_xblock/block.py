@@ -3,36 +3,35 @@ ScormCloudXBlock: a SCORM Cloud course inside an Open edX unit.
 
 The class is wiring. The rules live in plain modules: `ids` (course and registration ids), `postback`
 (credentials), `progress` (the merge that never regresses), `grading` (grade and completion rules);
-SCORM Cloud is reached only through `client`, and the platform only through `compat`.
+SCORM Cloud is reached only through `client`, and the platform only through `compat`. The Studio
+editor is `studio.StudioMixin`; JSON handlers and view fragments are built by `web`.
 """
 import functools
 import hashlib
-import json
-import html
 import logging
 import math
 from datetime import datetime, timezone
-from string import Template
 from urllib.parse import urlencode, urlsplit
 
-from web_fragments.fragment import Fragment
 from webob import Response
 from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
 from xblock.scorable import ScorableXBlockMixin, Score
-from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from . import compat, events, grading, ids, portability, reconcile, return_url
+from . import compat, events, grading, ids, reconcile, return_url
 from .client import (
-    DEFAULT_BASE_URL, AuthenticationFailed, Learner, NotFound, PostBack, RegistrationProgress, ScormCloudClient,
-    Misconfigured, ScormCloudError, Unavailable, longest_call,
+    DEFAULT_BASE_URL, Learner, NotFound, PostBack, RegistrationProgress, ScormCloudClient, ScormCloudError,
+    longest_call,
 )
 from .postback import PostbackError, postback_password, postback_url, read_postback, verify_postback
 from .progress import Progress, merge, start_attempt
+from .studio import LAUNCH_MODES, REGISTER_ON, StudioMixin, choices
+from .web import cloud_error, json_object_handler, json_request_handler, json_response, post_only, sendable_text, \
+    view_fragment
 
 log = logging.getLogger(__name__)
 _PLAIN_HTTP_WARNED = set()   # site origins already warned about, once per process
@@ -46,7 +45,7 @@ def _warn_if_plain_http(url):
         _PLAIN_HTTP_WARNED.add(origin)
         log.warning("Postback URLs of %s are plain http (%s): if the site redirects to https, SCORM Cloud "
                     "counts the redirect as delivered and results are lost. Set POSTBACK_BASE_URL.", origin, url)
-loader = ResourceLoader(__name__)
+
 
 SETTINGS_KEY = "ScormCloudXBlock"
 # The course `make demo` imports into the emulator; the workbench scenario links to it.
@@ -61,24 +60,8 @@ CLIENT_RETRIES = 3
 # reads its progress (or, if creating fails, reads the course).
 LOCKED_CALLS = 4
 
-LAUNCH_MODES = (("same_window", "Same window"), ("new_window", "New window"), ("embedded", "Embedded in the page"))
-REGISTER_ON = (("first_view", "When the learner first views the unit"),
-               ("first_launch", "When the learner first launches the course"))
-
-
-FORGOTTEN_IMPORT = "SCORM Cloud no longer knows this import. Import the package again."
-NOT_AN_EDITOR = "Only the course's authors can change its SCORM Cloud course, in Studio."
-# A linked course this site's SCORM Cloud app does not hold: OLX from another instance, or deleted there.
-MISSING_COURSE_FOR_AUTHORS = ("This course is not in this site's SCORM Cloud app: upload the package again "
-                              "or link another course.")
 MISSING_COURSE_FOR_LEARNERS = ("This course is not available on this site yet. Please tell the course team: "
                                "it needs to be uploaded to SCORM Cloud again.")
-SHARED_COURSE_NOTE = ("This SCORM Cloud course was not created by this component (it was copied, or linked): "
-                      "importing a package here creates a new SCORM Cloud course for this component only, and the "
-                      "components sharing the current one keep it unchanged. Learners who already started here "
-                      "keep the course they started: import before the course opens.")
-UNKNOWN_ORIGIN_NOTE = ("Importing a package here makes a new version of this SCORM Cloud course; if copies of "
-                       "this component (reruns, duplicates) use the same course, their learners get it too.")
 
 FRAME_RETURN_PAGE = (
     "<!doctype html><title>Returning</title>"
@@ -94,42 +77,8 @@ class ResetRefused(Exception):
     """
 
 
-def _choices(pairs):
-    return [{"value": value, "display_name": label} for value, label in pairs]
-
-
 def _now():
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _json_response(payload, status=200):
-    # Answers are per learner and launch links single-use: no cache may keep them.
-    return Response(json.dumps(payload), status=status, content_type="application/json", charset="utf-8",
-                    cache_control="no-store")
-
-
-def _post_only():
-    response = _json_response({"error": "Use POST."}, status=405)
-    response.allow = ("POST",)   # HTTP requires the Allow header on a 405
-    return response
-
-
-def _render(template_path, **values):
-    """Fill the `$name` slots of a page template; every value is HTML-escaped."""
-    return Template(loader.load_unicode(template_path)).substitute(
-        {name: html.escape(str(value)) for name, value in values.items()})
-
-
-def _fragment(view, state=None, **values):
-    """A view's fragment: templates/<view>.html, the stylesheet and, with `state`, static/js/<view>.js
-    started as ScormCloud<View> with that state (common.js holds what the scripts share)."""
-    fragment = Fragment(_render(f"templates/{view}.html", **values))
-    fragment.add_css(loader.load_unicode("static/css/scorm_cloud.css"))
-    if state is not None:
-        fragment.add_javascript(loader.load_unicode("static/js/common.js"))
-        fragment.add_javascript(loader.load_unicode(f"static/js/{view}.js"))
-        fragment.initialize_js(f"ScormCloud{view.capitalize()}", state)
-    return fragment
 
 
 @functools.lru_cache(maxsize=16)
@@ -157,84 +106,9 @@ def client_timeout(value):
     return DEFAULT_TIMEOUT
 
 
-def cloud_error(error):
-    """
-    The status and message a handler answers when SCORM Cloud fails: what happened and what to do.
-
-    Learners and authors read these, so they say whether trying again can help; 401 is the site's
-    configuration, which only an administrator can fix.
-    """
-    if isinstance(error, AuthenticationFailed):
-        return 502, ("SCORM Cloud refused this site's credentials. Please tell the site administrator: "
-                     "the SCORM Cloud App ID or secret key in the site settings is wrong.")
-    if isinstance(error, Misconfigured):
-        return 502, ("This site cannot reach SCORM Cloud as it is set up. Please tell the site administrator: "
-                     "check the SCORM Cloud BASE_URL in the site settings.")
-    if isinstance(error, Unavailable) and error.status is None:
-        return 504, "SCORM Cloud did not answer in time. Please try again in a few minutes."
-    if isinstance(error, Unavailable) or error.status is None or error.status >= 500:
-        return 502, (f"SCORM Cloud is having trouble right now (HTTP {error.status or 'error'}). "
-                     "Please try again in a few minutes.")
-    if error.status < 400:
-        # An answer we cannot use (not JSON, no launch link): SCORM Cloud's side, not the request's.
-        return 502, "SCORM Cloud gave an answer this site cannot use. Please try again in a few minutes."
-    return 400, f"SCORM Cloud refused the request: {error.message}"
-
-
-def _json_object_call(request, call):
-    """POST, a JSON object in, JSON out; a JsonHandlerError becomes its status with `{"error": message}`."""
-    if request.method != "POST":
-        return _post_only()
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, RecursionError):   # RecursionError: nested deeper than the parser goes
-        return _json_response({"error": "The request body is not valid JSON."}, status=400)
-    if not isinstance(data, dict):
-        return _json_response({"error": "The request body must be a JSON object."}, status=400)
-    try:
-        return _json_response(call(data))
-    except JsonHandlerError as error:
-        return _json_response({"error": error.message}, status=error.status_code)
-
-
-def json_request_handler(func):
-    """
-    Like XBlock.json_handler, for a JSON object, but the handler also receives the request: launch
-    links and postback URLs are built on its host.
-    """
-    @XBlock.handler
-    @functools.wraps(func)
-    def wrapper(self, request, suffix=""):
-        return _json_object_call(request, lambda data: func(self, data, request))
-    return wrapper
-
-
-def json_object_handler(func):
-    """
-    Like XBlock.json_handler, for handlers that read fields of the body: anything but a JSON object,
-    JSON included that nests too deep to parse, is a 400.
-    """
-    @XBlock.handler
-    @functools.wraps(func)
-    def wrapper(self, request, suffix=""):
-        return _json_object_call(request, lambda data: func(self, data, suffix))
-    return wrapper
-
-
-def _text(value):
-    """A string of a JSON body that can be sent on (UTF-8, so no lone surrogates), else ''."""
-    if not isinstance(value, str):
-        return ""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return ""
-    return value
-
-
 @XBlock.needs("i18n")
 @XBlock.wants("user", "settings", "rebind_user", "completion", "studio_user_permissions")
-class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
+class ScormCloudXBlock(StudioMixin, StudioEditableXBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
     """An Open edX component that launches a SCORM Cloud course and grades it from SCORM Cloud's results."""
 
     block_settings_key = SETTINGS_KEY
@@ -246,15 +120,15 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
                         help="Whether this component counts towards the learner's grade.")
     weight = Float(display_name="Problem weight", default=1.0, values={"min": 0, "step": 0.1},
                    scope=Scope.settings, help="Points this component is worth when scored.")
-    launch_mode = String(display_name="Launch mode", default="same_window", values=_choices(LAUNCH_MODES),
+    launch_mode = String(display_name="Launch mode", default="same_window", values=choices(LAUNCH_MODES),
                          scope=Scope.settings)
-    grading_rule = String(display_name="Grading rule", default="auto", values=_choices(grading.GRADING_RULES),
+    grading_rule = String(display_name="Grading rule", default="auto", values=choices(grading.GRADING_RULES),
                           scope=Scope.settings,
                           help="auto: the scaled score if reported, else passed = 1 / failed = 0, else completed = 1.")
     completion_rule = String(display_name="Completion rule", default="completed",
-                             values=_choices(grading.COMPLETION_RULES), scope=Scope.settings)
+                             values=choices(grading.COMPLETION_RULES), scope=Scope.settings)
     register_on = String(display_name="Create the SCORM Cloud registration", default="first_view",
-                         values=_choices(REGISTER_ON), scope=Scope.settings,
+                         values=choices(REGISTER_ON), scope=Scope.settings,
                          help="Registrations are billed by SCORM Cloud; they are only ever created for learners "
                               "who open the unit.")
     send_email = Boolean(display_name="Send the learner's email to SCORM Cloud", default=False,
@@ -294,9 +168,9 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         """Studio refuses settings the grader could not use (StudioEditableXBlockMixin calls this)."""
         if data.has_score and not (data.weight or 0) > 0:
             validation.add(ValidationMessage(ValidationMessage.ERROR, "A scored component needs a weight above 0."))
-        for name, choices in (("launch_mode", LAUNCH_MODES), ("grading_rule", grading.GRADING_RULES),
+        for name, allowed in (("launch_mode", LAUNCH_MODES), ("grading_rule", grading.GRADING_RULES),
                               ("completion_rule", grading.COMPLETION_RULES), ("register_on", REGISTER_ON)):
-            if getattr(data, name) not in dict(choices):
+            if getattr(data, name) not in dict(allowed):
                 validation.add(ValidationMessage(ValidationMessage.ERROR, f"Unknown {name.replace('_', ' ')}."))
 
     # --- Configuration -----------------------------------------------------------------------------
@@ -684,7 +558,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             "is_staff": compat.user_is_staff(self),
             "staff_preview": staff_preview,
         }
-        return _fragment("student", state, display_name=self.display_name,
+        return view_fragment("student", state, display_name=self.display_name,
                          preview_hidden="" if staff_preview else "hidden")
 
     def public_view(self, context=None):
@@ -692,7 +566,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         Visitors of a public course who are not enrolled (the LMS renders this view for them): the title
         and how to get in. No registration, no SCORM Cloud call, nothing about any learner.
         """
-        return _fragment("public", display_name=self.display_name,
+        return view_fragment("public", display_name=self.display_name,
                          title=self.cloud_course_title or self.display_name)
 
     def student_view_data(self, context=None):
@@ -719,10 +593,10 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         and no launch link (the client asks the `launch` handler when the learner taps Launch).
         """
         if compat.anonymous_user_id(self) is None:
-            return _json_response({"error": "Sign in to take this course."}, status=403)
+            return json_response({"error": "Sign in to take this course."}, status=403)
         payload = self._progress_payload()
         payload.pop("registration_id")
-        return _json_response({**payload, "registered": bool(self.registration_id),
+        return json_response({**payload, "registered": bool(self.registration_id),
                                "can_launch": bool(self.cloud_course_id)})
 
     def _progress_payload(self, progress=None):
@@ -910,7 +784,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         Never redirects (SCORM Cloud counts a 3xx as delivered) and answers 4xx, not 500, to bad input.
         """
         if request.method != "POST":
-            return _post_only()
+            return post_only()
         try:
             # The form is decoded only for a form post: a JSON postback needs only the raw body.
             # The whole header: webob's content_type drops the charset, which must be checked.
@@ -919,18 +793,18 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             registration_id = verify_postback(posted, self._postback_secret())
             ref = ids.parse_registration_id(self.id_prefix, registration_id)
         except PostbackError as error:
-            return _json_response({"error": error.message}, status=error.status)
+            return json_response({"error": error.message}, status=error.status)
         except ids.InvalidId:
-            return _json_response({"error": "Unknown registration."}, status=404)
+            return json_response({"error": "Unknown registration."}, status=404)
         except JsonHandlerError as error:
-            return _json_response({"error": error.message}, status=error.status_code)
+            return json_response({"error": error.message}, status=error.status_code)
 
         if ref.usage_hash != ids.usage_key_hash(str(self.scope_ids.usage_id)):
-            return _json_response({"error": "The registration belongs to another component."}, status=404)
+            return json_response({"error": "The registration belongs to another component."}, status=404)
         # The learner's state is loaded by the rebind, so everything from there to the save is locked.
         with self._progress_lock(ref.anonymous_user_id) as held:
             if not held:
-                return _json_response({"error": "The learner's record is being updated; try again."}, status=503)
+                return json_response({"error": "The learner's record is being updated; try again."}, status=503)
             return self._take_postback(posted, ref, registration_id)
 
     def _take_postback(self, posted, ref, registration_id):
@@ -939,34 +813,34 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
             if bound_id is not None:
                 # A browser carrying someone else's LMS session (SCORM Cloud sends none): the
                 # platform can rebind only a block bound to AnonymousUser, and this is not their grade.
-                return _json_response({"error": "This postback is not about the signed-in user."}, status=403)
+                return json_response({"error": "This postback is not about the signed-in user."}, status=403)
             try:
                 user = compat.user_by_anonymous_id(self, ref.anonymous_user_id)
                 if user is None:
-                    return _json_response({"error": "Unknown learner."}, status=404)
+                    return json_response({"error": "Unknown learner."}, status=404)
                 compat.rebind_to_user(self, user)
             except compat.PlatformError as error:
                 # 503 makes SCORM Cloud retry, which may succeed once the platform is fixed.
                 log.error("Cannot take the postback for %s: %s", registration_id, error)
-                return _json_response({"error": "This site cannot take SCORM Cloud results right now."},
+                return json_response({"error": "This site cannot take SCORM Cloud results right now."},
                                       status=503)
             # The anonymous-id lookup is global; make sure the id belongs to this course's learner.
             if compat.anonymous_user_id(self) != ref.anonymous_user_id:
-                return _json_response({"error": "Unknown learner."}, status=404)
+                return json_response({"error": "Unknown learner."}, status=404)
             learner = self   # the rebind, inside the lock, loaded the learner's state
         else:
             # Bound to the learner by their session: the state was loaded before the lock.
             learner = self._learner_now()
             if learner is None:
-                return _json_response({"error": "Unknown learner."}, status=404)
+                return json_response({"error": "Unknown learner."}, status=404)
         # Also a registration of an earlier attempt, replaced since (decision 6): only the current one counts.
         if learner.registration_id != registration_id:
-            return _json_response({"error": "Unknown registration."}, status=404)
+            return json_response({"error": "Unknown registration."}, status=404)
 
         outcome = learner._apply_progress(   # pylint: disable=protected-access
             Progress.from_cloud(RegistrationProgress.from_json(posted.payload), "postback", ref.attempt))
         learner.save()
-        return _json_response({"result": outcome.reason})
+        return json_response({"result": outcome.reason})
 
     # --- Staff reconcile --------------------------------------------------------------------------
     @json_object_handler
@@ -983,7 +857,7 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         if not self.cloud_course_id:
             raise JsonHandlerError(409, "This component has no SCORM Cloud course yet.")
         more = data.get("more")
-        if more is not None and not _text(more):
+        if more is not None and not sendable_text(more):
             raise JsonHandlerError(400, "more must be the token of the previous answer.")
         client = self._client()
         page = self._cloud_call(client.list_registrations_page, course_id=self.cloud_course_id, more=more)
@@ -1025,183 +899,6 @@ class ScormCloudXBlock(StudioEditableXBlockMixin, ScorableXBlockMixin, Completab
         else:
             return False
         return self._apply_progress(Progress.from_cloud(registration, "reconcile", attempt)).changed or adopted
-
-    # --- Studio ------------------------------------------------------------------------------------
-    def studio_view(self, context=None):
-        state = {
-            "course": self._course_summary(),
-            "import_job_id": self.import_job_id,
-            "fields": {name: getattr(self, name) for name in self.editable_fields},
-            "choices": {
-                "launch_mode": _choices(LAUNCH_MODES),
-                "grading_rule": _choices(grading.GRADING_RULES),
-                "completion_rule": _choices(grading.COMPLETION_RULES),
-                "register_on": _choices(REGISTER_ON),
-            },
-        }
-        return _fragment("studio", state)
-
-    def author_view(self, context=None):
-        """Studio's preview: the linked course, with an untracked preview link (no registration)."""
-        return _fragment("author", {"course": self._course_summary()}, display_name=self.display_name)
-
-    def _course_summary(self):
-        return {
-            "id": self.cloud_course_id,
-            "title": self.cloud_course_title,
-            "version": self.cloud_course_version,
-            "learning_standard": self.learning_standard,
-            "warnings": list(self.parser_warnings),
-            **self._ownership(),
-        }
-
-    def _require_editor(self):
-        # Before any SCORM Cloud call: in the LMS any enrolled learner can call these handlers.
-        if not compat.may_edit(self):
-            raise JsonHandlerError(403, NOT_AN_EDITOR)
-
-    def _import_target(self):
-        # A new version of the linked course where this usage created it; a course of its own otherwise,
-        # so that a copy's import never changes what the components sharing the course show (decision 5).
-        if not self.cloud_course_id:
-            return portability.ImportTarget(ids.new_course_id(self.id_prefix), False)
-        return portability.import_target(self.id_prefix, self.cloud_course_id, self.cloud_course_origin,
-                                         str(self.scope_ids.usage_id))
-
-    def _start_import(self, start):
-        target = self._import_target()
-        job_id = self._cloud_call(start, target.course_id, target.new_version)
-        self.import_job_id = job_id
-        self.import_job_started_by = ids.usage_key_hash(str(self.scope_ids.usage_id))
-        return {"status": "RUNNING", "job_id": job_id, "message": "", "new_course": not target.new_version}
-
-    @XBlock.handler
-    def import_package(self, request, suffix=""):
-        """Multipart upload (field `package`), streamed to SCORM Cloud: never read whole into memory."""
-        if not compat.may_edit(self):
-            return _json_response({"status": "ERROR", "message": NOT_AN_EDITOR}, status=403)
-        upload = request.POST.get("package") if request.method == "POST" else None
-        if upload is None or not hasattr(upload, "file"):
-            return _json_response({"status": "ERROR", "message": "Choose a SCORM package (.zip) to upload."},
-                                  status=400)
-        filename = getattr(upload, "filename", None) or "package.zip"
-        try:
-            result = self._start_import(lambda course_id, new_version: self._client().upload_import(
-                course_id, upload.file, filename=filename, may_create_new_version=new_version))
-        except JsonHandlerError as error:
-            return _json_response({"status": "ERROR", "message": error.message}, status=error.status_code)
-        return _json_response(result)
-
-    @json_object_handler
-    def import_url(self, data, suffix=""):
-        self._require_editor()
-        url = _text(data.get("url")).strip()
-        try:
-            scheme = urlsplit(url).scheme
-        except ValueError:   # e.g. an unclosed IPv6 bracket
-            scheme = ""
-        if scheme not in ("http", "https"):
-            raise JsonHandlerError(400, "Give the http(s) address of a SCORM package (.zip).")
-        return self._start_import(lambda course_id, new_version: self._client().fetch_import(
-            course_id, url, may_create_new_version=new_version))
-
-    @json_object_handler
-    def import_status(self, data, suffix=""):
-        """Poll the import job; on success the component links to the imported course version."""
-        self._require_editor()
-        if not self.import_job_id:
-            return {"status": "NONE", "message": "", **self._status_course()}
-        try:
-            job = self._client().import_status(self.import_job_id)
-        except NotFound:
-            # The job id came with a copy from another site, or SCORM Cloud has forgotten the job:
-            # asking again cannot help, so the editor stops polling and the author imports again.
-            self.import_job_id = ""
-            return {"status": "ERROR", "message": FORGOTTEN_IMPORT, **self._status_course()}
-        except ScormCloudError as error:
-            log.warning("SCORM Cloud call import_status failed: %s", error)
-            raise JsonHandlerError(*cloud_error(error)) from error
-        if job.status == "COMPLETE" and job.course is not None:
-            # A job stored before its starter was recorded was started here.
-            started_by = self.import_job_started_by or ids.usage_key_hash(str(self.scope_ids.usage_id))
-            self.cloud_course_origin = portability.origin_after_import(
-                self.cloud_course_id, self.cloud_course_origin, job.course.id, started_by)
-            self._link(job.course, job.parser_warnings)
-            self.import_job_id = ""
-        elif job.status == "ERROR":
-            self.import_job_id = ""
-        return {"status": job.status, "message": job.message or "", **self._status_course()}
-
-    def _status_course(self):
-        return {"title": self.cloud_course_title, "learning_standard": self.learning_standard,
-                "version": self.cloud_course_version, "warnings": list(self.parser_warnings),
-                "course_id": self.cloud_course_id, **self._ownership()}
-
-    def _ownership(self):
-        ownership = portability.ownership(self.cloud_course_id, self.cloud_course_origin,
-                                          str(self.scope_ids.usage_id))
-        notes = {portability.SHARED: SHARED_COURSE_NOTE, portability.UNKNOWN: UNKNOWN_ORIGIN_NOTE}
-        return {"ownership": ownership, "note": notes.get(ownership, "")}
-
-    def _link(self, course, warnings=()):
-        self.cloud_course_id = course.id
-        self.cloud_course_title = course.title or ""
-        self.cloud_course_version = course.version
-        self.learning_standard = course.learning_standard or ""
-        self.parser_warnings = list(warnings)
-
-    @json_object_handler
-    def cloud_courses(self, data, suffix=""):
-        """Courses already in the SCORM Cloud app, for "link an existing course"."""
-        self._require_editor()
-        client = self._client()
-        courses = self._cloud_call(lambda: list(client.list_courses()))
-        return {"courses": [{"id": c.id, "title": c.title, "version": c.version,
-                             "learning_standard": c.learning_standard} for c in courses]}
-
-    @json_object_handler
-    def link_course(self, data, suffix=""):
-        self._require_editor()
-        course_id = _text(data.get("course_id"))
-        if not course_id:
-            raise JsonHandlerError(400, "Choose a course.")
-        course = self._cloud_call(self._client().get_course, course_id)
-        self.cloud_course_origin = portability.origin_after_link(self.cloud_course_id, self.cloud_course_origin,
-                                                                 course.id)
-        self._link(course)
-        return {"status": "COMPLETE", "message": "", **self._status_course()}
-
-    @json_object_handler
-    def check_course(self, data, suffix=""):
-        """
-        The editor asks once, when it opens, whether this site's SCORM Cloud app holds the linked course:
-        OLX imported from another instance, or a course deleted in SCORM Cloud, shows up here rather
-        than as learners' failed launches. Nothing is changed: the author re-uploads or links another.
-        """
-        self._require_editor()
-        if not self.cloud_course_id:
-            return {"status": "NONE", "message": ""}
-        try:
-            self._client().get_course(self.cloud_course_id)
-        except NotFound:
-            return {"status": "MISSING", "message": MISSING_COURSE_FOR_AUTHORS}
-        except ScormCloudError as error:
-            raise JsonHandlerError(*cloud_error(error)) from error
-        return {"status": "OK", "message": ""}
-
-    @json_object_handler
-    def preview(self, data, suffix=""):
-        """An untracked preview launch of the linked course: no registration is created."""
-        self._require_editor()
-        if not self.cloud_course_id:
-            raise JsonHandlerError(409, "Import or link a SCORM Cloud course first.")
-        try:
-            link = self._client().course_preview_link(self.cloud_course_id, "message")
-        except NotFound:
-            raise JsonHandlerError(409, MISSING_COURSE_FOR_AUTHORS) from None
-        except ScormCloudError as error:
-            raise JsonHandlerError(*cloud_error(error)) from error
-        return {"launch_url": link}
 
 
 # SCORM Cloud's redirectOnExitUrl lands on the `return` handler; `return` is a Python keyword.

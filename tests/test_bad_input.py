@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from scorm_cloud_xblock.block import FORGOTTEN_IMPORT, ScormCloudXBlock, cloud_error
+from scorm_cloud_xblock.block import ScormCloudXBlock
+from scorm_cloud_xblock.studio import FORGOTTEN_IMPORT
+from scorm_cloud_xblock.web import cloud_error
 from scorm_cloud_xblock.client import ScormCloudError
 pytest.register_assert_rewrite("tests.block_harness")
 from tests.block_harness import (  # noqa: E402 (after the assert rewrite is registered)

@@ -6,7 +6,8 @@ site's SCORM Cloud app does not hold is named as such to authors and learners.
 import pytest
 
 from scorm_cloud_xblock import ids, portability
-from scorm_cloud_xblock.block import MISSING_COURSE_FOR_AUTHORS, MISSING_COURSE_FOR_LEARNERS, ScormCloudXBlock
+from scorm_cloud_xblock.block import MISSING_COURSE_FOR_LEARNERS, ScormCloudXBlock
+from scorm_cloud_xblock.studio import MISSING_COURSE_FOR_AUTHORS
 pytest.register_assert_rewrite("tests.block_harness")
 from tests.block_harness import (  # noqa: E402
     COURSE_KEY, GOLF_12, PREFIX, make_runtime, poll_import, register, registration_of,
