@@ -77,6 +77,12 @@ class ResetRefused(Exception):
     """
 
 
+def progress_lock_key(usage_id, anonymous_id):
+    """The cache key of one learner's lock on their record in one component (see `_progress_lock`)."""
+    learner = f"{usage_id}\n{anonymous_id}"
+    return "scorm-cloud-xblock:progress:" + hashlib.sha256(learner.encode("utf-8")).hexdigest()
+
+
 def _now():
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -199,9 +205,7 @@ class ScormCloudXBlock(StudioMixin, StudioEditableXBlockMixin, ScorableXBlockMix
         died.
         """
         longest = longest_call(client_timeout(self._config().get("TIMEOUT")), CLIENT_RETRIES)
-        learner = f"{self.scope_ids.usage_id}\n{anonymous_id}"
-        key = "scorm-cloud-xblock:progress:" + hashlib.sha256(learner.encode("utf-8")).hexdigest()
-        return compat.exclusive(key, int(longest * calls) + 30)
+        return compat.exclusive(progress_lock_key(self.scope_ids.usage_id, anonymous_id), int(longest * calls) + 30)
 
     def _learner_now(self):
         """

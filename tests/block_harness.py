@@ -1,8 +1,10 @@
 """
 The ScormCloudXBlock test bench: the Open edX test runtime in front of a running emulator.
 
-SCORM Cloud's postbacks cannot reach the in-process runtime, so a receiver stands at the LMS's
-SITE_NAME on loopback and records them; tests replay the exact requests into the noauth handler.
+A receiver stands at the LMS's SITE_NAME on loopback and records SCORM Cloud's postbacks; tests
+replay the exact requests into the noauth handler, so they can also repeat, reorder or withhold them.
+tests/test_postbacks_over_http.py instead serves the runtime's noauth route over HTTP
+(tests/openedx/lms_http.py) and lets the emulator deliver, and retry, on its own.
 Test modules import the fixtures they use from here.
 """
 import threading
