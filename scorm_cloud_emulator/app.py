@@ -17,13 +17,15 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from .configuration import (SettingError, Scope, check_setting_id, course_scopes, is_http_url,
+                            parse_settings_post, postback_settings, postback_target, registration_scopes,
+                            setting_list)
 from .faults import FaultError, Faults, parse_api_faults, parse_postback_faults
 from .launch import LaunchClaims, sign_launch_token
 from .packages import PackageError, import_package
@@ -45,16 +47,6 @@ DOT_SEGMENTS = (".", "..")
 RESERVED_COURSE_IDS = ("importJobs",)
 ZIP_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 REDIRECT_KEYWORDS = ("closer", "blank", "message")
-POSTBACK_AUTH_TYPES = ("UNDEFINED", "FORM", "HTTPBASIC")
-POSTBACK_RESULTS_FORMATS = ("UNDEFINED", "COURSE", "ACTIVITY", "FULL")
-# CreateRegistration's initialSettings may configure postbacks instead of a postBack object.
-POSTBACK_SETTINGS = {
-    "url": "ApiRollupRegistrationPostBackUrl",
-    "authType": "ApiRollupRegistrationAuthType",
-    "userName": "ApiRollupRegistrationAuthUser",
-    "password": "ApiRollupRegistrationAuthPassword",
-    "resultsFormat": "ApiRollupRegistrationFormat",
-}
 LAUNCH_EXPIRY_RANGE = (10, 300)
 DEFAULT_LAUNCH_EXPIRY = 120
 DOWNLOAD_CHUNK = 1024 * 1024
@@ -95,6 +87,17 @@ URL_MAP = Map([
          endpoint="GetRegistrationInstanceProgress"),
     Rule(f"{_R}/registrations/<registration_id>/launchLink", methods=["POST"],
          endpoint="BuildRegistrationLaunchLink"),
+    *[rule
+      for path, level in (("/appManagement", "Application"),
+                          ("/courses/<course_id>", "Course"),
+                          ("/courses/<course_id>/versions/<version>", "CourseVersion"),
+                          ("/registrations/<registration_id>", "Registration"),
+                          ("/registrations/<registration_id>/instances/<instance>", "RegistrationInstance"))
+      for rule in (
+          Rule(f"{_R}{path}/configuration", methods=["GET"], endpoint=f"Get{level}Configuration"),
+          Rule(f"{_R}{path}/configuration", methods=["POST"], endpoint=f"Set{level}Configuration"),
+          Rule(f"{_R}{path}/configuration/<setting_id>", methods=["DELETE"],
+               endpoint=f"Delete{level}ConfigurationSetting"))],
     Rule("/_admin/registrations/<registration_id>/progress", methods=["PUT"], endpoint="admin_set_progress"),
     Rule("/_admin/faults", methods=["POST"], endpoint="admin_inject_faults"),
     Rule("/_admin/faults", methods=["DELETE"], endpoint="admin_clear_faults"),
@@ -194,48 +197,12 @@ def parse_learner(learner):
     return {key: learner[key] for key in ("id", "firstName", "lastName", "email") if key in learner}
 
 
-def is_http_url(value):
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def parse_postback(value):
-    """Validate a PostBackSchema; None when it names no URL (nothing would be sent)."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ApiError(400, "postBack must be an object")
-    url = value.get("url")
-    if url in (None, ""):
-        return None
-    if not isinstance(url, str) or not is_http_url(url):
-        raise ApiError(400, f"postBack url [{url}] is not a valid URL")
-    auth_type = str(value.get("authType") or "UNDEFINED").upper()
-    if auth_type not in POSTBACK_AUTH_TYPES:
-        raise ApiError(400, f"Invalid postBack authType [{value.get('authType')}]")
-    results_format = str(value.get("resultsFormat") or "UNDEFINED").upper()
-    if results_format not in POSTBACK_RESULTS_FORMATS:
-        raise ApiError(400, f"Invalid postBack resultsFormat [{value.get('resultsFormat')}]")
-    # Legacy PostBackSchema text spells the user field "username"; accept both.
-    user_name = value.get("userName", value.get("username"))
-    password = value.get("password")
-    for name, field_value in (("userName", user_name), ("password", password)):
-        if field_value is not None and not isinstance(field_value, str):
-            raise ApiError(400, f"postBack {name} must be a string")
-    return {"url": url, "authType": auth_type, "userName": user_name, "password": password,
-            "resultsFormat": results_format, "legacy": bool(value.get("legacy", False))}
-
-
-def postback_from_settings(initial_settings):
-    """The PostBackSchema equivalent of ApiRollup* settings in a SettingsPostSchema, or None."""
-    if initial_settings is None:
-        return None
-    items = initial_settings.get("settings") if isinstance(initial_settings, dict) else None
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise ApiError(400, "initialSettings must be {\"settings\": [{\"settingId\", \"value\"}]}")
-    values = {item.get("settingId"): item.get("value") for item in items}
-    postback = {key: values[setting] for key, setting in POSTBACK_SETTINGS.items() if setting in values}
-    return parse_postback(postback) if postback else None
+def registration_settings(body):
+    """CreateRegistration's initialSettings and postBack, as the registration's own settings. The postBack
+    object wins over the same settings given in initialSettings."""
+    initial = body.get("initialSettings")
+    settings = {} if initial is None else parse_settings_post(initial, "initialSettings")
+    return {**settings, **postback_settings(body.get("postBack"))}
 
 
 def parse_launch_request(body):
@@ -492,7 +459,7 @@ class EmulatorApp:
             handler = getattr(self, f"op_{endpoint}")
         try:
             return handler(request, **args)
-        except (ApiError, StorageError) as exc:
+        except (ApiError, StorageError, SettingError) as exc:
             self._drain(request)
             return self.error(exc.status, exc.message)
         except HTTPException as exc:
@@ -535,9 +502,14 @@ class EmulatorApp:
         self.queue_postback(registration)
         return registration
 
+    def _levels(self, scopes):
+        """``(effectiveValueSource, {settingId: value})`` for each of ``scopes``, as configuration reads them."""
+        return [(scope.source, values) for scope, values in zip(scopes, self.storage.settings(scopes))]
+
     def queue_postback(self, registration):
-        postback = registration.postback
-        if not postback:
+        """Queue the registration's results for the postback its settings configure, through every level."""
+        postback = postback_target(self._levels(registration_scopes(registration, instance_level=True)))
+        if postback is None:
             return
         details = None
         if postback.get("resultsFormat") in ("ACTIVITY", "FULL"):
@@ -738,9 +710,7 @@ class EmulatorApp:
             require_id(body.get("courseId"), "courseId"),
             learner=learner,
             tags=tags,
-            # The registration's postBack object wins over the same settings given as initialSettings.
-            postback=(parse_postback(body.get("postBack"))
-                      or postback_from_settings(body.get("initialSettings"))),
+            settings=registration_settings(body),
             xapi_registration_id=body.get("xapiRegistrationId") if isinstance(
                 body.get("xapiRegistrationId"), str) else None,
             course_version=course_version,
@@ -819,7 +789,8 @@ class EmulatorApp:
         return self.json({"launchLink": self._launch_link(request, claims)})
 
     def op_TestRegistrationPostback(self, request):
-        postback = parse_postback(self.read_json(request))
+        # The postback this PostBackSchema alone configures: defaults fill in, no level's settings do.
+        postback = postback_target([("registration", postback_settings(self.read_json(request), "The body"))])
         if postback is None:
             raise ApiError(400, "url is required")
         payload = {
@@ -834,6 +805,52 @@ class EmulatorApp:
             raise ApiError(400, f"The postback test to [{postback['url']}] failed: "
                                 f"{error or f'the receiver answered {status}'}")
         return Response(status=204)
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    def _configuration_scopes(self, request, course_id=None, version=None, registration_id=None, instance=None):
+        """The levels a configuration call reads through, least specific first, once what the path names is
+        known to exist (404 if not). Writes go to the last one."""
+        if registration_id is not None:
+            instance = None if instance is None else parse_int(instance, "instanceId")
+            registration = self.storage.require_registration(registration_id, instance)
+            return registration_scopes(registration, instance_level=instance is not None)
+        if course_id is not None:
+            course = self._course(course_id, version)
+            return course_scopes(course.id, None if version is None else course.version)
+        # SCORM Cloud's learningStandardForApplication level: the emulator keeps none, so it refuses the
+        # parameters rather than answer for the whole application.
+        for name in ("learningStandard", "singleSco"):
+            if name in request.args:
+                raise ApiError(400, f"{name} is not supported: the emulator keeps no settings per learning "
+                                    "standard")
+        return [Scope("application")]
+
+    def _get_configuration(self, request, **path):
+        include_metadata = query_bool(request.args, "includeMetadata")
+        levels = self._levels(self._configuration_scopes(request, **path))
+        return self.json(setting_list(levels, include_metadata))
+
+    def _set_configuration(self, request, **path):
+        values = parse_settings_post(self.read_json(request), "The request body")
+        # One step, so a course or registration deleted meanwhile leaves no settings behind.
+        with self.storage.transaction():
+            self.storage.set_settings(self._configuration_scopes(request, **path)[-1], values)
+        return Response(status=204)
+
+    def _delete_configuration_setting(self, request, setting_id, **path):
+        check_setting_id(setting_id)
+        with self.storage.transaction():
+            self.storage.delete_setting(self._configuration_scopes(request, **path)[-1], setting_id)
+        return Response(status=204)
+
+    op_GetApplicationConfiguration = op_GetCourseConfiguration = op_GetCourseVersionConfiguration = \
+        op_GetRegistrationConfiguration = op_GetRegistrationInstanceConfiguration = _get_configuration
+    op_SetApplicationConfiguration = op_SetCourseConfiguration = op_SetCourseVersionConfiguration = \
+        op_SetRegistrationConfiguration = op_SetRegistrationInstanceConfiguration = _set_configuration
+    op_DeleteApplicationConfigurationSetting = op_DeleteCourseConfigurationSetting = \
+        op_DeleteCourseVersionConfigurationSetting = op_DeleteRegistrationConfigurationSetting = \
+        op_DeleteRegistrationInstanceConfigurationSetting = _delete_configuration_setting
 
     # -- admin -------------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .configuration import Scope, postback_settings
+
 COMPLETION_VALUES = ("UNKNOWN", "COMPLETED", "INCOMPLETE")
 SUCCESS_VALUES = ("UNKNOWN", "PASSED", "FAILED")
 
@@ -60,8 +62,13 @@ CREATE TABLE IF NOT EXISTS import_jobs (
 );
 CREATE TABLE IF NOT EXISTS registrations (
     id TEXT PRIMARY KEY, course_id TEXT NOT NULL, learner TEXT NOT NULL,
-    xapi_registration_id TEXT NOT NULL, tags TEXT NOT NULL, postback TEXT,
+    xapi_registration_id TEXT NOT NULL, tags TEXT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    level TEXT NOT NULL, owner_id TEXT NOT NULL, owner_number INTEGER NOT NULL, setting_id TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (level, owner_id, owner_number, setting_id)
 );
 CREATE TABLE IF NOT EXISTS instances (
     registration_id TEXT NOT NULL, instance INTEGER NOT NULL, course_version INTEGER NOT NULL,
@@ -220,7 +227,6 @@ class Registration:
     learner: dict
     xapi_registration_id: str
     tags: list
-    postback: dict | None
     created: str
     updated: str  # of this instance
     progress: Progress = field(default_factory=Progress)
@@ -284,7 +290,7 @@ class PlayerSessionRecord:
 
 _REGISTRATION_SELECT = """
 SELECT r.id, i.instance, r.course_id, i.course_version, COALESCE(c.title, ''), r.learner,
-       r.xapi_registration_id, r.tags, r.postback, r.created, i.updated,
+       r.xapi_registration_id, r.tags, r.created, i.updated,
        i.completion, i.success, i.score, i.total_seconds, i.first_access, i.last_access, i.completed,
        r.updated
 FROM registrations r
@@ -298,10 +304,10 @@ def _registration(row):
     return Registration(
         id=row[0], instance=row[1], course_id=row[2], course_version=row[3], course_title=row[4],
         learner=json.loads(row[5]), xapi_registration_id=row[6], tags=json.loads(row[7]),
-        postback=json.loads(row[8]) if row[8] else None, created=row[9], updated=row[10],
-        progress=Progress(completion=row[11], success=row[12], score=row[13], total_seconds=row[14],
-                          first_access=row[15], last_access=row[16], completed=row[17]),
-        registration_updated=row[18],
+        created=row[8], updated=row[9],
+        progress=Progress(completion=row[10], success=row[11], score=row[12], total_seconds=row[13],
+                          first_access=row[14], last_access=row[15], completed=row[16]),
+        registration_updated=row[17],
     )
 
 
@@ -389,6 +395,19 @@ class Storage:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(courses)")}
             if "activities" not in columns:  # a data directory from before the player was mounted
                 self._db.execute("ALTER TABLE courses ADD COLUMN activities TEXT")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(registrations)")}
+            if "postback" in columns:  # a data directory from before postbacks were settings
+                self._move_postbacks_to_settings()
+
+    def _move_postbacks_to_settings(self):
+        """Turn each registration's stored PostBackSchema into its registration-level settings."""
+        with self._transaction() as db:
+            for registration_id, postback in db.execute(
+                    "SELECT id, postback FROM registrations WHERE postback IS NOT NULL").fetchall():
+                # legacy is left out: the emulator always sent JSON, whatever it said.
+                stored = {key: value for key, value in json.loads(postback).items() if key != "legacy"}
+                self.set_settings(Scope("registration", registration_id), postback_settings(stored))
+            db.execute("ALTER TABLE registrations DROP COLUMN postback")
 
     def close(self):
         with self._lock:
@@ -519,6 +538,7 @@ class Storage:
                 db.execute(f"DELETE FROM {table} WHERE (registration_id, instance) IN ({instances_on_it})", params)
             db.execute("DELETE FROM registrations WHERE course_id = ? AND NOT EXISTS "
                        "(SELECT 1 FROM instances i WHERE i.registration_id = registrations.id)", (course_id,))
+            _prune_settings(db)
         return [Path(row[0]) for row in rows]
 
     def create_import_job(self, course_id):
@@ -544,8 +564,9 @@ class Storage:
 
     # -- registrations ------------------------------------------------------------------------
 
-    def create_registration(self, registration_id, course_id, learner, tags=(), postback=None,
+    def create_registration(self, registration_id, course_id, learner, tags=(), settings=None,
                             xapi_registration_id=None, course_version=None):
+        """Store a new registration with ``settings`` ({settingId: value}) at its registration level."""
         now = now_iso()
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM registrations WHERE id = ?", (registration_id,)).fetchone():
@@ -558,11 +579,12 @@ class Storage:
                 course_version = None
             if course_version is None:
                 raise StorageError(404, f"Could not find course [{course_id}]")
-            db.execute("INSERT INTO registrations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO registrations (id, course_id, learner, xapi_registration_id, tags, created, "
+                       "updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (registration_id, course_id, json.dumps(learner),
-                        xapi_registration_id or str(uuid.uuid4()), json.dumps(list(tags)),
-                        json.dumps(postback) if postback else None, now, now))
+                        xapi_registration_id or str(uuid.uuid4()), json.dumps(list(tags)), now, now))
             self._insert_instance(db, registration_id, 0, course_version, now)
+            self.set_settings(Scope("registration", registration_id), settings or {})
             db.execute("INSERT INTO counters (name, value) VALUES ('registrations', 1) "
                        "ON CONFLICT (name) DO UPDATE SET value = value + 1")
 
@@ -623,6 +645,7 @@ class Storage:
                 raise StorageError(404, f"Could not find registration [{registration_id}]")
             for table in ("instances", "runtime", "player_sessions"):
                 db.execute(f"DELETE FROM {table} WHERE registration_id = ?", (registration_id,))
+            _prune_settings(db)
 
     def new_instance(self, registration_id, course_version=None):
         """Start instance n+1, on ``course_version`` or the latest version of the course."""
@@ -652,6 +675,7 @@ class Storage:
             # Open player sessions go too: instance 0 starts over, and an old tab must not write into it.
             for table in ("instances", "runtime", "player_sessions"):
                 db.execute(f"DELETE FROM {table} WHERE registration_id = ?", (registration_id,))
+            _prune_settings(db)
             self._insert_instance(db, registration_id, 0, course_version, now)
             db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration_id))
         return self.get_registration(registration_id)
@@ -737,6 +761,30 @@ class Storage:
     def delete_player_session(self, session_id):
         self._query("DELETE FROM player_sessions WHERE id = ?", (session_id,))
 
+    # -- configuration settings ----------------------------------------------------------------
+
+    def settings(self, scopes):
+        """The settings set at each of ``scopes``: one ``{settingId: value}`` per scope, in their order."""
+        found = {scope: {} for scope in scopes}
+        condition = " OR ".join(["(level = ? AND owner_id = ? AND owner_number = ?)"] * len(scopes))
+        params = [part for scope in scopes for part in (scope.level, scope.owner_id, scope.owner_number)]
+        for level, owner_id, owner_number, setting_id, value in self._query(
+                f"SELECT level, owner_id, owner_number, setting_id, value FROM settings WHERE {condition}", params):
+            found[Scope(level, owner_id, owner_number)][setting_id] = value
+        return [found[scope] for scope in scopes]
+
+    def set_settings(self, scope, values):
+        with self._transaction() as db:
+            db.executemany("INSERT INTO settings (level, owner_id, owner_number, setting_id, value) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, owner_id, owner_number, setting_id) "
+                           "DO UPDATE SET value = excluded.value",
+                           [(scope.level, scope.owner_id, scope.owner_number, setting_id, value)
+                            for setting_id, value in values.items()])
+
+    def delete_setting(self, scope, setting_id):
+        self._query("DELETE FROM settings WHERE level = ? AND owner_id = ? AND owner_number = ? AND setting_id = ?",
+                    (scope.level, scope.owner_id, scope.owner_number, setting_id))
+
     # -- postback queue and log --------------------------------------------------------------
 
     def enqueue_postback(self, registration_id, postback, body, next_at, held=False):
@@ -785,6 +833,20 @@ class Storage:
                            "FROM postback_log ORDER BY id")
         return [{"registrationId": row[0], "url": row[1], "attempt": row[2], "status": row[3],
                  "delivered": bool(row[4]), "error": row[5], "body": row[6], "at": row[7]} for row in rows]
+
+
+def _prune_settings(db):
+    """Drop the settings of courses, versions, registrations and instances that are gone, so that an id
+    used again starts with none."""
+    db.execute("""
+        DELETE FROM settings WHERE
+            (level = 'course' AND owner_id NOT IN (SELECT id FROM courses))
+            OR (level = 'courseVersion' AND NOT EXISTS
+                (SELECT 1 FROM courses WHERE id = owner_id AND version = owner_number))
+            OR (level = 'registration' AND owner_id NOT IN (SELECT id FROM registrations))
+            OR (level = 'registrationInstance' AND NOT EXISTS
+                (SELECT 1 FROM instances WHERE registration_id = owner_id AND instance = owner_number))
+    """)
 
 
 class _Transaction:
