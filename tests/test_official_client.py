@@ -2,16 +2,23 @@
 wire format closely enough for the generated models to deserialize every answer."""
 import json
 import time
+from contextlib import ExitStack
 from datetime import datetime
 
 import pytest
-from rustici_software_cloud_v2 import ApiClient, Configuration, CourseApi, PingApi, RegistrationApi
+from rustici_software_cloud_v2 import (ApiClient, ApplicationManagementApi, Configuration, CourseApi, PingApi,
+                                       RegistrationApi)
 from rustici_software_cloud_v2.models import (
     CreateRegistrationSchema,
     LaunchLinkRequestSchema,
     LearnerSchema,
+    PostBackSchema,
+    SettingsIndividualSchema,
+    SettingsPostSchema,
 )
 from rustici_software_cloud_v2.rest import ApiException
+
+from tests.emulator.test_postbacks import Receiver
 
 PACKAGE = "golf_RuntimeBasicCalls_SCORM12.zip"
 EXIT_URL = "http://127.0.0.1:1/exit"
@@ -177,3 +184,80 @@ def test_listing_parameters_and_import_tags(emulator_factory, scorm_packages):
     with pytest.raises(ApiException) as caught:
         registrations.get_registrations(filter_by="learner_email")
     assert caught.value.status == 400
+
+
+def postback_settings(url, **more):
+    settings = {"ApiRollupRegistrationPostBackUrl": url, **more}
+    return SettingsPostSchema(settings=[SettingsIndividualSchema(setting_id=setting_id, value=value)
+                                        for setting_id, value in settings.items()])
+
+
+def test_postback_settings_cascade_from_application_to_registration(emulator, scorm_packages):
+    api = official_client(emulator)
+    application, courses, registrations = ApplicationManagementApi(api), CourseApi(api), RegistrationApi(api)
+    import_course(courses, scorm_packages, "golf")
+    with ExitStack() as stack:
+        app_level, course_level, registration_level = (stack.enter_context(Receiver()) for _ in range(3))
+
+        def post_back(seconds):
+            emulator.admin.set_progress("reg", totalSecondsTracked=seconds)
+            emulator.admin.flush_postbacks()
+            return [len(receiver.received) for receiver in (app_level, course_level, registration_level)]
+
+        application.set_application_configuration(postback_settings(
+            app_level.url, ApiRollupRegistrationAuthType="form"))
+        register(registrations, "reg", "golf")  # no postBack of its own
+        assert post_back(10) == [1, 0, 0]
+        assert app_level.received[0]["form"]["data"]
+
+        courses.set_course_configuration("golf", postback_settings(course_level.url))
+        assert post_back(20) == [1, 1, 0]
+        registrations.set_registration_configuration("reg", postback_settings(registration_level.url))
+        assert post_back(30) == [1, 1, 1]
+        registrations.delete_registration_configuration_setting("reg", "ApiRollupRegistrationPostBackUrl")
+        assert post_back(40) == [1, 2, 1]
+
+    items = {item.id: item for item in registrations.get_registration_configuration(
+        "reg", include_metadata=True).setting_items}
+    url, auth_type = items["ApiRollupRegistrationPostBackUrl"], items["ApiRollupRegistrationAuthType"]
+    assert (url.effective_value, url.effective_value_source, url.explicit_value) == (
+        course_level.url, "course", None)
+    assert (auth_type.effective_value, auth_type.effective_value_source) == ("form", "application")
+    assert [valid.value for valid in auth_type.metadata.valid_values] == ["form", "httpbasic"]
+    course_items = {item.id: item for item in courses.get_course_configuration("golf").setting_items}
+    assert course_items["ApiRollupRegistrationPostBackUrl"].explicit_value == course_level.url
+    assert course_items["ApiRollupRegistrationPostBackUrl"].metadata is None
+
+
+def test_the_registrations_postback_reads_back_and_configuration_errors(emulator, scorm_packages):
+    api = official_client(emulator)
+    application, courses, registrations = ApplicationManagementApi(api), CourseApi(api), RegistrationApi(api)
+    import_course(courses, scorm_packages, "golf")
+    registrations.create_registration(CreateRegistrationSchema(
+        course_id="golf", registration_id="reg", learner=LearnerSchema(id="learner-1"),
+        post_back=PostBackSchema(url="http://127.0.0.1:1/pb", auth_type="HTTPBASIC", user_name="u",
+                                 password="p", results_format="COURSE")))
+    items = registrations.get_registration_configuration("reg").setting_items
+    assert {item.id: (item.explicit_value, item.effective_value_source) for item in items
+            if item.explicit_value is not None} == {
+        "ApiRollupRegistrationPostBackUrl": ("http://127.0.0.1:1/pb", "registration"),
+        "ApiRollupRegistrationAuthType": ("httpbasic", "registration"),
+        "ApiRollupRegistrationAuthUser": ("u", "registration"),
+        "ApiRollupRegistrationAuthPassword": ("p", "registration"),
+        "ApiRollupRegistrationFormat": ("course", "registration"),
+    }
+
+    unknown = SettingsPostSchema(settings=[SettingsIndividualSchema(setting_id="PlayerScoLaunchType",
+                                                                    value="FRAMESET")])
+    for call, status in ((lambda: application.set_application_configuration(unknown), 400),
+                         (lambda: courses.set_course_configuration("golf", unknown), 400),
+                         (lambda: registrations.delete_registration_configuration_setting("reg", "Nope"), 400),
+                         (lambda: courses.get_course_configuration("nope"), 404),
+                         (lambda: courses.set_course_configuration("nope", postback_settings("")), 404),
+                         (lambda: registrations.get_registration_configuration("nope"), 404),
+                         (lambda: registrations.delete_registration_configuration_setting(
+                             "nope", "ApiRollupRegistrationPostBackUrl"), 404)):
+        with pytest.raises(ApiException) as caught:
+            call()
+        assert caught.value.status == status
+        assert error_text(caught.value)
