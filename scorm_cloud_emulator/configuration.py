@@ -128,6 +128,10 @@ def check_setting(setting_id, value):
         value = "true" if value else "false"
     if not isinstance(value, str):
         raise SettingError(f"The value of setting {setting_id} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:   # a lone surrogate: JSON can carry it, SQLite cannot store it
+        raise SettingError(f"The value of setting {setting_id} is not valid text") from None
     return setting.parse(setting, value)
 
 
@@ -152,8 +156,8 @@ POSTBACK_KEYS = {"url": POSTBACK_URL, "authType": AUTH_TYPE, "userName": AUTH_US
 
 
 def postback_settings(postback, name="postBack"):
-    """A PostBackSchema as the settings it stands for. Keys left out, empty or UNDEFINED set nothing, so the
-    value comes from the level above."""
+    """A PostBackSchema as the settings it stands for. Keys left out, empty (but the url) or UNDEFINED set
+    nothing, so the value comes from the level above."""
     if postback is None:
         return {}
     if not isinstance(postback, dict):
@@ -163,7 +167,9 @@ def postback_settings(postback, name="postBack"):
     settings = {}
     for key, setting_id in POSTBACK_KEYS.items():
         value = fields.get(key)
-        if value in (None, "") or (key in ("authType", "resultsFormat") and str(value).upper() == "UNDEFINED"):
+        # An empty url is kept: it switches off a URL set above, as it always did for a registration.
+        if value is None or (value == "" and key != "url") or \
+                (key in ("authType", "resultsFormat") and str(value).upper() == "UNDEFINED"):
             continue
         if key == "legacy":
             if not isinstance(value, bool):

@@ -407,7 +407,8 @@ class Storage:
                 # legacy is left out: the emulator always sent JSON, whatever it said.
                 stored = {key: value for key, value in json.loads(postback).items() if key != "legacy"}
                 self.set_settings(Scope("registration", registration_id), postback_settings(stored))
-            db.execute("ALTER TABLE registrations DROP COLUMN postback")
+            # Emptied, not dropped: DROP COLUMN needs SQLite 3.35, newer than some hosts Python 3.11 runs on.
+            db.execute("UPDATE registrations SET postback = NULL")
 
     def close(self):
         with self._lock:
