@@ -6,6 +6,7 @@ block as edx-platform serves it, and the grade reaches the gradebook.
 import time
 
 import pytest
+import requests
 
 from scorm_cloud_xblock import compat
 from scorm_cloud_xblock.block import ScormCloudXBlock, progress_lock_key
@@ -90,13 +91,28 @@ def test_a_postback_refused_while_the_record_is_busy_is_retried_until_it_lands(r
     assert lms.errors == [] and rt.handler_errors == []
 
 
-def test_a_forged_postback_over_http_is_refused_and_changes_nothing(rt, lms, emulator, unit, alice):
-    import requests  # pylint: disable=import-outside-toplevel
-
+def test_a_forged_postback_over_http_is_refused_and_changes_nothing(rt, lms, unit, alice):
     register(rt, unit, alice)
-    url = f"http://{lms.site_name}/courses/{COURSE_KEY}/xblock/{unit}/handler_noauth/postback"
-    response = requests.post(url, json={"id": registration_of(rt, alice, unit), "registrationCompletion": "COMPLETED"},
-                             auth=(registration_of(rt, alice, unit), "not-the-password"), timeout=10)
-    assert response.status_code in (401, 403)
+    registration_id = registration_of(rt, alice, unit)
+    response = requests.post(postback_url(lms, COURSE_KEY, unit), timeout=10,
+                             json={"id": registration_id, "registrationCompletion": "COMPLETED"},
+                             auth=(registration_id, "not-the-password"))
+    assert response.status_code == 403, response.text
     assert (alice.id, unit) not in rt.gradebook
-    assert requests.post(f"http://{lms.site_name}/courses/{COURSE_KEY}/elsewhere", timeout=10).status_code == 404
+    assert lms.errors == [] and rt.handler_errors == []
+
+
+@pytest.mark.parametrize("course_key, usage_key", [
+    ("course-v1:Other+Course+Run", None),           # the usage key is mapped into the URL's course
+    ("not-a-course-key", None),
+    (COURSE_KEY, "not-a-usage-key"),
+])
+def test_a_url_the_lms_would_not_route_to_this_block_is_a_404(rt, lms, unit, alice, course_key, usage_key):
+    register(rt, unit, alice)
+    response = requests.post(postback_url(lms, course_key, usage_key or unit), timeout=10, json={})
+    assert response.status_code == 404
+    assert lms.errors == [] and rt.handler_errors == []
+
+
+def postback_url(lms, course_key, usage_key):
+    return f"http://{lms.site_name}/courses/{course_key}/xblock/{usage_key}/handler_noauth/postback"
