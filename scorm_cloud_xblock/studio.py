@@ -5,6 +5,7 @@ Authors upload a package, give its URL or link a course already in the app; impo
 jobs the editor polls. Only the course's authors, in Studio, may do any of it (decision 8), and a
 copy never versions the course it shares (decision 5).
 """
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from xblock.exceptions import JsonHandlerError
 
 from . import compat, grading, ids, portability
 from .client import NotFound, ScormCloudError
-from .web import cloud_error, json_object_handler, json_response, sendable_text, view_fragment
+from .web import cloud_error, json_object_handler, json_response, post_only, sendable_text, view_fragment
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,39 @@ class StudioMixin:
             "warnings": list(self.parser_warnings),
             **self._ownership(),
         }
+
+    @XBlock.handler
+    def submit_studio_edits(self, request, suffix=""):
+        """
+        The editor's Save, from XBlock's StudioEditableXBlockMixin, for authors only and with its body
+        checked first: the mixin answers 500 to a body without `values` and `defaults`, or with a value
+        its field cannot read.
+        """
+        if request.method != "POST":
+            return post_only()
+        if not compat.may_edit(self):
+            return json_response({"error": NOT_AN_EDITOR}, status=403)
+        try:
+            problem = self._edits_problem(json.loads(request.body))
+        except (ValueError, RecursionError):
+            problem = "The request body is not valid JSON."
+        if problem:
+            return json_response({"error": problem}, status=400)
+        return super().submit_studio_edits(request, suffix)
+
+    def _edits_problem(self, data):
+        """What is wrong with the shape of a Save, or None; the settings' own rules are checked after."""
+        if not (isinstance(data, dict) and isinstance(data.get("values"), dict)
+                and isinstance(data.get("defaults"), list)):
+            return 'Send {"values": {...}, "defaults": [...]}.'
+        for name, value in data["values"].items():
+            if name not in self.editable_fields:
+                continue
+            try:
+                self.fields[name].from_json(value)
+            except (TypeError, ValueError):
+                return f"{self.fields[name].display_name} cannot be {value!r}."
+        return None
 
     def _require_editor(self):
         # Before any SCORM Cloud call: in the LMS any enrolled learner can call these handlers.

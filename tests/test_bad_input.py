@@ -143,3 +143,27 @@ def test_a_base_url_that_is_no_http_url_tells_learners_to_ask_the_administrator(
 def test_an_answer_the_block_cannot_use_is_scorm_clouds_fault(status):
     # A 2xx answer without what the call returns (no launchLink, not JSON): nothing in the request to fix.
     assert cloud_error(ScormCloudError("the response has no launchLink", status=status))[0] == 502
+
+
+# --- The editor's Save -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [
+    {}, [], {"values": [], "defaults": []}, {"values": {}}, {"values": {"weight": "heavy"}, "defaults": []},
+    {"values": {"display_name": 7}, "defaults": []},
+])
+def test_a_save_the_editor_never_sends_is_a_400_and_changes_nothing(rt, empty_unit, author, body):
+    response = rt.handle_studio(empty_unit, "submit_studio_edits", user=author, json=body)
+    assert response.status_code == 400, response.body
+    assert isinstance(response.json_body["error"], str)
+    block = rt.load_block(empty_unit, user=author, mode="studio")
+    assert (block.weight, block.display_name) == (1.0, "SCORM Cloud")
+    assert rt.handler_errors == []
+
+
+def test_no_one_saves_settings_from_the_lms(rt, unit, alice, staff):
+    for user in (alice, staff):
+        response = rt.handle(unit, "submit_studio_edits", user=user, json={"values": {"weight": 2.0}, "defaults": []})
+        assert response.status_code == 403, response.body
+    assert rt.load_unbound_block(unit).weight == 10.0
+    assert rt.handler_errors == []
