@@ -5,6 +5,7 @@ tracking log, handler views); each loaded block gets its own ``BlockRuntime``, a
 ``xblock.runtime.Runtime`` bound to one user and mode, as one LMS request would build it.
 """
 import json
+import threading
 import uuid
 import weakref
 from collections import namedtuple
@@ -295,7 +296,7 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperatio
         self._preview_sessions = {}
         self._sessions = {}            # user id -> LMS session (masquerade settings and data)
         self._external_ids = {}
-        self.in_set_score = False
+        self._request_local = threading.local()   # per request, as each LMS request runs on its own
         self.grades = {}               # (user id, usage key) -> GradeRecord
         self.completions = {}          # (user id, usage key) -> float
         self.tracking_log = []         # TrackingEvent
@@ -308,6 +309,15 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperatio
         self.learner_loads = []        # (usage key, user id) loaded by load_single_xblock
         self._no_access = set()        # (user id, course key) of learners who lost access
         install_platform_modules()
+
+    @property
+    def in_set_score(self):
+        """Whether this request is inside a block's ``set_score``, called back by the grades app."""
+        return getattr(self._request_local, "in_set_score", False)
+
+    @in_set_score.setter
+    def in_set_score(self, value):
+        self._request_local.in_set_score = value
 
     # Users ------------------------------------------------------------------------------------
 
@@ -555,7 +565,7 @@ class OpenEdxTestRuntime(InstructorOperations, OlxOperations, MasqueradeOperatio
             try:
                 block.set_score(Score(raw_earned=raw_earned, raw_possible=raw_possible))
             finally:
-                self.in_set_score = False
+                self._request_local = threading.local()   # per request, as each LMS request runs on its own
         self._score_changed(block, user, score_deleted)
 
     def record_score_change(self, block, user, raw_earned, raw_possible, score_deleted):
