@@ -1,7 +1,8 @@
 """
 Run the demo: the SCORM Cloud emulator on :8900 and the workbench on :8000, with the sample course imported.
 
-Open http://127.0.0.1:8000/ and choose the "SCORM Cloud" scenario.
+Open http://127.0.0.1:8000/ and choose the "SCORM Cloud" scenario. DEMO_EMULATOR_PORT and
+DEMO_WORKBENCH_ADDRESS move them; port 0 takes a free port, and the addresses served are printed.
 """
 import io
 import os
@@ -38,6 +39,28 @@ def import_sample_course(client):
     return job.course
 
 
+def serve_workbench(address):
+    """
+    The workbench on Django's development server, as `runserver --noreload` runs it (threaded, static
+    files served), until Ctrl-C. Port 0 takes a free port; the address served is printed either way.
+    """
+    # pylint: disable=import-outside-toplevel
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, get_internal_wsgi_application
+
+    host, _, port = address.rpartition(":")
+    server = ThreadedWSGIServer((host, int(port)), WSGIRequestHandler)
+    server.set_app(StaticFilesHandler(get_internal_wsgi_application()))
+    print(f"Workbench: http://{host}:{server.server_address[1]}/  (choose the \"SCORM Cloud\" scenario)",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def main():
     VAR.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
@@ -48,13 +71,15 @@ def main():
     emulator = EmulatorServer(EmulatorConfig(
         data_dir=VAR / "emulator", port=EMULATOR_PORT, app_id=cloud["APP_ID"], secret_key=cloud["SECRET_KEY"]))
     emulator.start()
-    print(f"SCORM Cloud emulator: {emulator.api_url}")
+    if not os.environ.get("SCORM_CLOUD_BASE_URL"):
+        # Where the emulator really listens: DEMO_EMULATOR_PORT=0 lets it take a free port.
+        cloud["BASE_URL"] = emulator.api_url + "/"
+    print(f"SCORM Cloud emulator: {emulator.api_url}", flush=True)
     course = import_sample_course(ScormCloudClient(cloud["APP_ID"], cloud["SECRET_KEY"], base_url=emulator.api_url))
     print(f'Sample course "{course.title}" is in the emulator as {course.id}.')
-    print(f"Workbench: http://{WORKBENCH_ADDRESS}/  (choose the \"SCORM Cloud\" scenario)")
     try:
         execute_from_command_line(["demo", "migrate", "--run-syncdb", "--verbosity", "0"])
-        execute_from_command_line(["demo", "runserver", "--noreload", WORKBENCH_ADDRESS])
+        serve_workbench(WORKBENCH_ADDRESS)
     finally:
         emulator.stop()
 

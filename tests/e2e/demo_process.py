@@ -3,7 +3,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,34 +19,21 @@ APP_ID = "e2e-app"
 SECRET_KEY = "e2e-secret"
 
 
-def free_ports(count):
-    """Loopback ports free right now: all are held at once, so they are distinct."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 class DemoProcess:
-    """The demo exactly as `make demo` runs it, configured through its environment variables."""
+    """The demo exactly as `make demo` runs it, configured through its environment variables, on free
+    loopback ports it picks itself and prints."""
 
     def __init__(self, var_dir):
         self.var_dir = Path(var_dir)
-        self.emulator_port, self.workbench_port = free_ports(2)
-        self.url = f"http://127.0.0.1:{self.workbench_port}"
-        self.emulator_url = f"http://127.0.0.1:{self.emulator_port}"
+        self.url = self.emulator_url = None
         self.log_path = self.var_dir / "demo.log"
         self.process = None
 
     def environment(self):
-        env = dict(os.environ, DEMO_VAR_DIR=str(self.var_dir), DEMO_EMULATOR_PORT=str(self.emulator_port),
-                   DEMO_WORKBENCH_ADDRESS=f"127.0.0.1:{self.workbench_port}",
+        env = dict(os.environ, DEMO_VAR_DIR=str(self.var_dir), DEMO_EMULATOR_PORT="0",
+                   DEMO_WORKBENCH_ADDRESS="127.0.0.1:0",
                    SCORM_CLOUD_APP_ID=APP_ID, SCORM_CLOUD_SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1")
-        # The demo must find its own emulator from DEMO_EMULATOR_PORT alone.
+        # The demo must find its own emulator by itself.
         env.pop("SCORM_CLOUD_BASE_URL", None)
         return env
 
@@ -59,18 +45,23 @@ class DemoProcess:
         return self
 
     def _wait_until_serving(self, timeout):
+        """Until the demo has printed where it serves, and its workbench answers there."""
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The demo exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if requests.get(self.url + "/", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
+            emulator = re.search(r"SCORM Cloud emulator: (http://\S+?)/api/v2", self.output())
+            workbench = re.search(r"Workbench: (http://\S+?)/ ", self.output())
+            if emulator and workbench:
+                self.emulator_url, self.url = emulator.group(1), workbench.group(1)
+                try:
+                    if requests.get(self.url + "/", timeout=5).status_code == 200:
+                        return
+                except requests.ConnectionError:
+                    pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"The demo did not serve {self.url} within {timeout} s:\n{self.output()}")
+                raise RuntimeError(f"The demo did not serve within {timeout} s:\n{self.output()}")
             time.sleep(0.2)
 
     def stop(self, timeout=30):
