@@ -164,8 +164,8 @@ def apply_finish_defaults(standard: str, cmi: dict) -> dict:
     data = _cmi_of(cmi)
     if is_scorm2004(standard):
         return {**cmi, "cmi": dict(data)}
-    core = dict(_object(data.get("core")))
-    if (_vocabulary(core.get("lesson_status")) or "not attempted") == "not attempted":
+    core = dict(cmi_object(data.get("core")))
+    if (cmi_vocabulary(core.get("lesson_status")) or "not attempted") == "not attempted":
         core["lesson_status"] = "completed"
     return {**cmi, "cmi": {**data, "core": core}}
 
@@ -191,6 +191,16 @@ def cmi_number(value):
     return number if math.isfinite(number) else None
 
 
+def cmi_object(value):
+    """A CMI object member, or an empty one when it is not an object."""
+    return value if isinstance(value, dict) else {}
+
+
+def cmi_vocabulary(value):
+    """A CMI vocabulary value, normalized; "" when it is not a string."""
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
 def cmi_shape_error(standard: str, payload) -> str | None:
     """Why a commit is not ``{"cmi": {...}}`` in the shape above, or None when it is.
 
@@ -202,6 +212,35 @@ def cmi_shape_error(standard: str, payload) -> str | None:
         return 'expected JSON {"cmi": {...}}'
     shape = _SCORM2004_SHAPE if is_scorm2004(standard) else _SCORM12_SHAPE
     return _shape_error("cmi", payload["cmi"], shape, 0)
+
+
+def scorm12_score(score) -> float | None:
+    """A SCORM 1.2 score object ``{raw, min, max}`` on SCORM Cloud's 0..100 scale, None without a raw score.
+
+    Raw is placed between min and max (min defaults to 0); with no max, raw is read as a percentage.
+    """
+    raw, low, high = (cmi_number(cmi_object(score).get(name)) for name in ("raw", "min", "max"))
+    if raw is None:
+        return None
+    low = 0.0 if low is None else low
+    return _clamp_percent((raw - low) / (high - low) * 100 if high is not None and high > low else raw)
+
+
+def scorm2004_score(score) -> float | None:
+    """A SCORM 2004 score object's ``scaled`` (-1..1) on SCORM Cloud's 0..100 scale; None when unset.
+
+    A raw score alone gives none: in 2004 only the scaled score rolls up.
+    """
+    scaled = cmi_number(cmi_object(score).get("scaled"))
+    return None if scaled is None else _clamp_percent(scaled * 100)
+
+
+def format_cmi_timespan(seconds: float) -> str:
+    """Seconds as SCORM Cloud prints a time tracked: ``HHHH:MM:SS.SS``, the form parse_cmi_timespan reads."""
+    hundredths = round(seconds * 100)
+    hours, hundredths = divmod(hundredths, 3600 * 100)
+    minutes, hundredths = divmod(hundredths, 60 * 100)
+    return f"{hours:04d}:{minutes:02d}:{hundredths // 100:02d}.{hundredths % 100:02d}"
 
 
 def parse_cmi_timespan(value: str) -> float:
@@ -282,16 +321,6 @@ def _cmi_of(payload):
     return payload["cmi"]
 
 
-def _object(value):
-    """A CMI object member, or an empty one when it is not an object."""
-    return value if isinstance(value, dict) else {}
-
-
-def _vocabulary(value):
-    """A CMI vocabulary value, normalized; "" when it is not a string."""
-    return value.strip().lower() if isinstance(value, str) else ""
-
-
 def _clamp_percent(value):
     return max(0.0, min(100.0, value))
 
@@ -309,15 +338,10 @@ def _seconds(total_time, session_time, parse):
 
 
 def _scorm12_result(data, scaled_passing_score=None):
-    core = _object(data.get("core"))
-    status = _vocabulary(core.get("lesson_status")) or "not attempted"
-    score_data = _object(core.get("score"))
-    raw, low, high = (cmi_number(score_data.get(name)) for name in ("raw", "min", "max"))
-
-    score = None
-    if raw is not None:
-        low = 0.0 if low is None else low
-        score = _clamp_percent((raw - low) / (high - low) * 100 if high is not None and high > low else raw)
+    core = cmi_object(data.get("core"))
+    status = cmi_vocabulary(core.get("lesson_status")) or "not attempted"
+    raw = cmi_number(cmi_object(core.get("score")).get("raw"))
+    score = scorm12_score(core.get("score"))
 
     if status in ("passed", "failed", "completed"):
         completion = COMPLETED
@@ -325,11 +349,11 @@ def _scorm12_result(data, scaled_passing_score=None):
         completion = INCOMPLETE
     success = {"passed": PASSED, "failed": FAILED}.get(status, UNKNOWN)
 
-    mastery = cmi_number(_object(data.get("student_data")).get("mastery_score"))
+    mastery = cmi_number(cmi_object(data.get("student_data")).get("mastery_score"))
     if mastery is None and scaled_passing_score is not None:
         # The manifest's masteryscore, when the content's data lacks it; rounded, as 0.7 * 100 is not 70.
         mastery = round(scaled_passing_score * 100, 6)
-    if mastery is not None and raw is not None and (_vocabulary(core.get("credit")) or "credit") == "credit":
+    if mastery is not None and raw is not None and (cmi_vocabulary(core.get("credit")) or "credit") == "credit":
         success = PASSED if raw >= mastery else FAILED
         completion = COMPLETED
 
@@ -341,14 +365,14 @@ def _scorm2004_result(data, scaled_passing_score):
     if threshold is not None and measure is not None:
         completion = COMPLETED if measure >= threshold else INCOMPLETE
     else:
-        completion = COMPLETED if _vocabulary(data.get("completion_status")) == "completed" else INCOMPLETE
+        completion = COMPLETED if cmi_vocabulary(data.get("completion_status")) == "completed" else INCOMPLETE
 
-    scaled = cmi_number(_object(data.get("score")).get("scaled"))
+    scaled = cmi_number(cmi_object(data.get("score")).get("scaled"))
     passing = scaled_passing_score if scaled_passing_score is not None else cmi_number(data.get("scaled_passing_score"))
     if passing is not None and scaled is not None:
         success = PASSED if scaled >= passing else FAILED
     else:
-        success = {"passed": PASSED, "failed": FAILED}.get(_vocabulary(data.get("success_status")), UNKNOWN)
+        success = {"passed": PASSED, "failed": FAILED}.get(cmi_vocabulary(data.get("success_status")), UNKNOWN)
 
-    score = None if scaled is None else _clamp_percent(scaled * 100)
-    return ScoResult(completion, success, score, _seconds(data.get("total_time"), data.get("session_time"), parse_iso_duration))
+    seconds = _seconds(data.get("total_time"), data.get("session_time"), parse_iso_duration)
+    return ScoResult(completion, success, scorm2004_score(data.get("score")), seconds)

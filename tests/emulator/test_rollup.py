@@ -12,6 +12,7 @@ from scorm_cloud_emulator.rollup import (
     apply_finish_defaults,
     cmi_number,
     cmi_shape_error,
+    format_cmi_timespan,
     parse_cmi_timespan,
     parse_iso_duration,
     rollup,
@@ -174,6 +175,14 @@ def test_scorm2004_time_is_an_iso_duration():
 ])
 def test_parse_cmi_timespan(text, seconds):
     assert parse_cmi_timespan(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0, "0000:00:00.00"), (26.66, "0000:00:26.66"), (5400.5, "0001:30:00.50"), (59.999, "0000:01:00.00"),
+])
+def test_format_cmi_timespan_reads_back(seconds, text):
+    assert format_cmi_timespan(seconds) == text
+    assert parse_cmi_timespan(text) == pytest.approx(round(seconds, 2))
 
 
 @pytest.mark.parametrize("text", ["", "1:2", "00:00:aa", "PT5S"])
