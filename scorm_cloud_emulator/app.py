@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from .activity_results import activity_details
 from .configuration import (SettingError, Scope, check_setting_id, course_scopes, is_http_url,
                             parse_settings_post, postback_settings, postback_target, registration_scopes,
                             setting_list)
@@ -32,7 +33,7 @@ from .packages import PackageError, import_package
 from .player import Player
 from .postbacks import PostbackWorker
 from .rollup import is_number
-from .sessions import StoragePlayerBackend, activity_record
+from .sessions import StoragePlayerBackend, activity_record, course_tree
 from .storage import (COMPLETION_VALUES, COURSE_FILTER_BY, COURSE_ORDERS, REGISTRATION_FILTER_BY,
                       REGISTRATION_ORDERS, SUCCESS_VALUES, Storage, StorageError, course_position, format_datetime,
                       now_iso, parse_datetime, registration_position)
@@ -321,22 +322,30 @@ def course_read_flags(args):
     return query_bool(args, "includeRegistrationCount")
 
 
-def activity_details(activity, progress):
-    """ActivityResultSchema for the course tree; only the root carries the registration's rolled-up result."""
-    def node(item, is_root):
-        result = {
-            "id": item.get("externalIdentifier") or item.get("itemIdentifier"),
-            "title": item.get("title"),
-            "attempts": 1 if is_root and progress.first_access else 0,
-            "activityCompletion": progress.completion if is_root else "UNKNOWN",
-            "activitySuccess": progress.success if is_root else "UNKNOWN",
-            "suspended": False,
-            "children": [node(child, False) for child in item.get("children", [])],
-        }
-        if is_root and progress.score is not None:
-            result["score"] = {"scaled": progress.score}
-        return result
-    return node(activity, True)
+def results_flags(args):
+    """GetRegistrationProgress's include* flags, as the keyword arguments of :meth:`EmulatorApp.activity_details`,
+    or None without includeChildResults.
+
+    Runtime data, interactions and objectives belong to the child activities, so asking for them without child
+    results is refused rather than answered without them.
+    """
+    flags = {"include_runtime": query_bool(args, "includeRuntime"),
+             "include_interactions_and_objectives": query_bool(args, "includeInteractionsAndObjectives")}
+    if query_bool(args, "includeChildResults"):
+        return flags
+    for name, flag in (("includeRuntime", "include_runtime"),
+                       ("includeInteractionsAndObjectives", "include_interactions_and_objectives")):
+        if flags[flag]:
+            raise ApiError(400, f"{name} needs includeChildResults=true: the emulator reports runtime data, "
+                                "interactions and objectives on the child activities only")
+    return None
+
+
+#: What the activity tree of a postback carries, by ApiRollupRegistrationFormat (COURSE carries none).
+POSTBACK_RESULTS_FLAGS = {
+    "ACTIVITY": {},
+    "FULL": {"include_runtime": True, "include_interactions_and_objectives": True},
+}
 
 
 # -- the application ---------------------------------------------------------------------------------
@@ -511,12 +520,19 @@ class EmulatorApp:
         postback = postback_target(self._levels(registration_scopes(registration, instance_level=True)))
         if postback is None:
             return
-        details = None
-        if postback.get("resultsFormat") in ("ACTIVITY", "FULL"):
-            course = self.storage.get_course(registration.course_id, registration.course_version)
-            if course is not None:
-                details = activity_details(course.root_activity, registration.progress)
+        flags = POSTBACK_RESULTS_FLAGS.get(postback.get("resultsFormat"))
+        details = None if flags is None else self.activity_details(registration, **flags)
         self.postbacks.enqueue(registration.id, postback, registration.to_json(details))
+
+    def activity_details(self, registration, include_runtime=False, include_interactions_and_objectives=False):
+        """The registration instance's ActivityResultSchema, or None when its course version is gone."""
+        course = self.storage.get_course(registration.course_id, registration.course_version)
+        if course is None:
+            return None
+        root, _ = course_tree(course)
+        return activity_details(course.learning_standard, root,
+                                self.storage.instance_runtime(registration.id, registration.instance),
+                                registration.progress, include_runtime, include_interactions_and_objectives)
 
     # -- ping and import jobs ---------------------------------------------------------------------
 
@@ -721,43 +737,36 @@ class EmulatorApp:
         exists = self.storage.get_registration(registration_id) is not None
         return Response(status=200 if exists else 404)
 
-    def _registration_json(self, request, registration):
-        if not query_bool(request.args, "includeChildResults"):
-            return registration.to_json()
-        course = self.storage.get_course(registration.course_id, registration.course_version)
-        details = activity_details(course.root_activity, registration.progress) if course else None
-        return registration.to_json(details)
-
-    def _check_include_flags(self, request):
-        for name in ("includeChildResults", "includeInteractionsAndObjectives", "includeRuntime"):
-            query_bool(request.args, name)
+    def _registration_json(self, registration, flags):
+        """RegistrationSchema, with activityDetails when ``flags`` (from :func:`results_flags`) ask for it."""
+        return registration.to_json(None if flags is None else self.activity_details(registration, **flags))
 
     def op_GetRegistrationProgress(self, request, registration_id):
-        self._check_include_flags(request)
+        flags = results_flags(request.args)
         registration = self.storage.require_registration(registration_id)
-        return self.json(self._registration_json(request, registration))
+        return self.json(self._registration_json(registration, flags))
 
     def op_GetRegistrationInstanceProgress(self, request, registration_id, instance):
-        self._check_include_flags(request)
+        flags = results_flags(request.args)
         registration = self.storage.require_registration(registration_id, parse_int(instance, "instanceId"))
-        return self.json(self._registration_json(request, registration))
+        return self.json(self._registration_json(registration, flags))
 
     def op_GetRegistrationInstances(self, request, registration_id):
-        self._check_include_flags(request)
+        flags = results_flags(request.args)
         since = parse_query_datetime(request.args["since"], "since") if "since" in request.args else None
         until = parse_query_datetime(request.args["until"], "until") if "until" in request.args else None
         self.storage.require_registration(registration_id)
         instances = self.storage.registration_instances(registration_id, since, until)
-        return self.json({"registrations": [self._registration_json(request, item) for item in instances]})
+        return self.json({"registrations": [self._registration_json(item, flags) for item in instances]})
 
     def op_GetRegistrations(self, request):
-        self._check_include_flags(request)
+        flags = results_flags(request.args)
         include_total = query_bool(request.args, "includeTotalCount")
         query, after = paging_query(request.args, REGISTRATION_FILTERS)
         filters = registration_filters(_Args(query))
         page_size = self.config.page_size
         registrations = self.storage.list_registrations(page_size + 1, after=after, **filters)
-        data = {"registrations": [self._registration_json(request, registration)
+        data = {"registrations": [self._registration_json(registration, flags)
                                   for registration in registrations[:page_size]]}
         more = more_token(registrations, page_size, query, registration_position, filters["order_by"])
         if more:

@@ -106,7 +106,7 @@ SETTINGS = {setting.id: setting for setting in (
     Setting(RESULTS_FORMAT, "course", "enum", "How much of the registration the postback carries.",
             _choice, (("course", "The registration's rolled-up results"),
                       ("activity", "Also the activity tree (activityDetails)"),
-                      ("full", "As activity: the emulator keeps no runtime or interactions to add"))),
+                      ("full", "Also each activity's runtime data, interactions and objectives"))),
     Setting(IS_JSON, "true", "bool", "Post the v2 JSON RegistrationSchema (true) or the legacy v1 XML (false).",
             _json_only),
 )}
