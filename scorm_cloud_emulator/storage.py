@@ -703,17 +703,33 @@ class Storage:
         """The instance a launch of the registration runs: the latest one, or a new one on a newer course.
 
         SCORM Cloud starts a new instance when the learner launches after a new course version was
-        imported; an untracked launch records nothing, so it starts none either. Check and insert happen in
-        one transaction, so two launches at once start one instance.
+        imported; an untracked launch records nothing, so it starts none either. A tracked launch is an
+        access to the instance it runs (:meth:`record_access`). Check and insert happen in one transaction,
+        so two launches at once start one instance.
         """
         with self._transaction():
             registration = self.get_registration(registration_id)
-            if registration is None:
-                return None
+            if registration is None or not tracking:
+                return registration
             latest = self.get_course(registration.course_id)
-            if tracking and latest is not None and latest.version > registration.course_version:
-                return self.new_instance(registration_id, latest.version)
-            return registration
+            if latest is not None and latest.version > registration.course_version:
+                registration = self.new_instance(registration_id, latest.version)
+            return self.record_access(registration)
+
+    def record_access(self, registration):
+        """Set the instance's firstAccessDate (once) and lastAccessDate to now; return the new view.
+
+        They are registration fields like any other, so ``updated`` moves with them: RegistrationSchema
+        documents it as the time of the last update. No postback is queued: SCORM Cloud posts back when
+        completion, success, score or time change, and a launch changes none of them.
+        """
+        now = now_iso()
+        with self._transaction() as db:
+            db.execute("UPDATE instances SET first_access = COALESCE(first_access, ?), last_access = ?, updated = ? "
+                       "WHERE registration_id = ? AND instance = ?",
+                       (now, now, now, registration.id, registration.instance))
+            db.execute("UPDATE registrations SET updated = ? WHERE id = ?", (now, registration.id))
+        return self.get_registration(registration.id, registration.instance)
 
     # -- player runtime data and sessions ------------------------------------------------------
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from rustici_software_cloud_v2 import RegistrationApi
 
 from scorm_cloud_emulator import rollup
 from scorm_cloud_emulator.config import EmulatorConfig
@@ -30,6 +31,7 @@ from scorm_cloud_emulator.sessions import (
     rollup_instance,
 )
 from scorm_cloud_xblock.client import Learner, PostBack, ScormCloudClient
+from tests.test_official_client import official_client
 
 from .test_api import GOLF_12, GOLF_2004, import_course, session_for
 from .test_player import GOLF_MINIMUM, commit_12
@@ -221,8 +223,7 @@ def test_an_untracked_launch_after_a_new_course_version_starts_no_instance(emula
 def test_a_commit_updates_progress_and_delivers_one_postback(emulator, client, golf, receiver):
     register(client, postback=PostBack(receiver.url, "user", "pass"))
     base = launch(client)
-    before = client.registration_progress("r1")
-    assert (before.completion, before.first_access) == ("UNKNOWN", None)
+    assert client.registration_progress("r1").completion == "UNKNOWN"
 
     body = commit_12("passed", raw="85", total_time="00:01:30")
     assert commit(base, "item_1", body, terminate=True).json() == {"result": "true", "errorCode": 0}
@@ -384,6 +385,60 @@ def test_a_commit_arriving_during_another_ones_rollup_is_not_lost(emulator, clie
 
 
 # -- access and sessions -----------------------------------------------------------------------------
+
+def registration_json(api, emulator, registration_id="r1"):
+    return api.get(f"{emulator.api_url}/registrations/{registration_id}").json()
+
+
+def test_a_tracked_launch_is_an_access_that_updates_the_registration_but_posts_nothing(emulator, api, client, golf,
+                                                                                       receiver):
+    register(client, postback=PostBack(receiver.url, "user", "pass"))
+    created = registration_json(api, emulator)
+    assert "firstAccessDate" not in created and "lastAccessDate" not in created
+
+    launch(client)
+    first = registration_json(api, emulator)
+    assert first["firstAccessDate"] == first["lastAccessDate"] == first["updated"]
+    assert first["updated"] >= created["updated"]
+    launch(client)
+    second = registration_json(api, emulator)
+    assert second["firstAccessDate"] == first["firstAccessDate"]
+    assert second["lastAccessDate"] == second["updated"] >= first["lastAccessDate"]
+    # The registration's own updated moved too: an updated-since listing finds it.
+    since = api.get(f"{emulator.api_url}/registrations",
+                    params={"datetimeFilter": "updated", "since": second["updated"]}).json()["registrations"]
+    assert [item["id"] for item in since] == ["r1"]
+    assert registration_json(api, emulator)["registrationCompletion"] == "UNKNOWN"
+    emulator.admin.flush_postbacks()
+    assert receiver.received == []
+
+
+def test_the_official_client_reads_the_access_dates(emulator, client, golf):
+    register(client)
+    launch(client)
+    progress = RegistrationApi(official_client(emulator)).get_registration_progress("r1")
+    assert progress.first_access_date is not None and progress.first_access_date == progress.last_access_date
+
+
+def test_previews_and_untracked_launches_are_no_access(emulator, api, client, golf):
+    register(client)
+    created = registration_json(api, emulator)
+    untracked = api.post(f"{emulator.api_url}/registrations/r1/launchLink",
+                         json={"redirectOnExitUrl": "blank", "tracking": False}).json()["launchLink"]
+    open_player(untracked)
+    open_player(client.course_preview_link("golf", "blank"))
+    assert registration_json(api, emulator) == created
+
+
+def test_a_launch_on_a_new_course_version_is_an_access_to_the_new_instance(emulator, api, client, scorm_packages,
+                                                                           golf):
+    register(client)
+    import_course(api, emulator, scorm_packages / GOLF_2004, "golf", mayCreateNewVersion="true")
+    launch(client)
+    old, new = api.get(f"{emulator.api_url}/registrations/r1/instances").json()["registrations"]
+    assert "firstAccessDate" not in old
+    assert new["instance"] == 1 and new["firstAccessDate"] == new["updated"]
+
 
 def test_the_player_needs_no_credentials_and_is_not_an_api_call(emulator, client, golf):
     register(client)
