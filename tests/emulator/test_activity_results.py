@@ -6,28 +6,16 @@ from rustici_software_cloud_v2 import RegistrationApi
 from scorm_cloud_emulator.activity_results import activity_details, activity_objectives, runtime_schema
 from scorm_cloud_emulator.packages import Activity
 from scorm_cloud_emulator.storage import Progress
-from scorm_cloud_xblock.client import PostBack, ScormCloudClient
+from scorm_cloud_xblock.client import PostBack
 from tests.test_official_client import official_client
 
-from .test_api import GOLF_12, GOLF_2004, import_course, session_for
-from .test_launch import commit, launch, player_config, register
+from .test_api import GOLF_12, GOLF_2004, import_course
+from .test_launch import api, client, commit, launch, player_config, register  # noqa: F401 (fixtures)
 from .test_player import GOLF_MINIMUM, commit_12
 from .test_postbacks import Receiver
 from .test_rollup import SCORM_AGAIN_12, SCORM_AGAIN_2004, scorm12, scorm2004
 
 ALL = {"includeChildResults": "true", "includeRuntime": "true", "includeInteractionsAndObjectives": "true"}
-
-
-@pytest.fixture
-def api(emulator):
-    return session_for(emulator)
-
-
-@pytest.fixture
-def client(emulator):
-    with ScormCloudClient(emulator.config.app_id, emulator.config.secret_key,
-                          base_url=emulator.api_url + "/") as client:
-        yield client
 
 
 @pytest.fixture
