@@ -317,6 +317,7 @@ class ScormCloudXBlock(StudioMixin, StudioEditableXBlockMixin, ScorableXBlockMix
         result = merge(self.current_progress, incoming)
         if result.changed:
             self.learner_progress = result.progress.to_dict()
+        if result.progressed:
             self._track(events.PROGRESS_UPDATED, events.progress_updated(
                 registration_id or self.registration_id, self.cloud_course_id, result.progress, result.reason))
         self._publish_results(result.progress)
@@ -902,7 +903,7 @@ class ScormCloudXBlock(StudioMixin, StudioEditableXBlockMixin, ScorableXBlockMix
             adopted = False
         else:
             return False
-        return self._apply_progress(Progress.from_cloud(registration, "reconcile", attempt)).changed or adopted
+        return self._apply_progress(Progress.from_cloud(registration, "reconcile", attempt)).progressed or adopted
 
 
 # SCORM Cloud's redirectOnExitUrl lands on the `return` handler; `return` is a Python keyword.

@@ -30,8 +30,11 @@ stale. The rules, in the order they are applied:
    - ``source`` records who delivered the report.
 
 5. **A report that leaves everything but ``source`` as it was is a no-op** (``duplicate``).
+6. **A report that only moves ``updated`` is kept, but is no progress** (``newer-time``): SCORM
+   Cloud may move it without new results (a launch, for one); storing it keeps older reports stale.
 
-``changed`` is False exactly when the stored progress stays as it was. Nothing here goes backwards
+``changed`` is False exactly when the stored progress stays as it was; ``progressed`` is True only
+when the learner's results (completion, success, score, time) or their instance changed. Nothing here goes backwards
 on purpose: "delete learner state" resets by having the platform delete the whole record, and an
 instructor's score override is kept by the block, outside the progress record.
 """
@@ -62,6 +65,7 @@ DUPLICATE = "duplicate"
 STALE_INSTANCE = "stale-instance"
 STALE_UPDATE = "stale-update"
 NEW_INSTANCE = "new-instance"
+NEWER_TIME = "newer-time"
 
 
 def _is_number(value):
@@ -289,9 +293,16 @@ class MergeResult:
     changed: bool
     reason: str
 
+    @property
+    def progressed(self):
+        """Whether the learner's results or instance changed, not just SCORM Cloud's time."""
+        return self.changed and self.reason != NEWER_TIME
+
 
 # Everything but who delivered it: the same facts from a refresh and a postback are a duplicate.
 _CONTENT_FIELDS = tuple(field.name for field in fields(Progress) if field.name != "source")
+# What the learner achieved on this instance: what grades, completion and the page show.
+_RESULT_FIELDS = ("completion", "success", "score", "total_seconds")
 
 
 def _content(progress):
@@ -329,6 +340,8 @@ def merge(current, incoming):
     )
     if _content(merged) == _content(current):
         return MergeResult(current, False, DUPLICATE)
+    if all(getattr(merged, name) == getattr(current, name) for name in _RESULT_FIELDS):
+        return MergeResult(merged, True, NEWER_TIME)
     return MergeResult(merged, True, APPLIED)
 
 

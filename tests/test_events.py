@@ -7,6 +7,7 @@ and none carries a secret, an email, a name or a launch link.
 import json
 
 import pytest
+import requests
 
 from scorm_cloud_xblock import events
 from scorm_cloud_xblock.client import Learner
@@ -89,6 +90,17 @@ def test_a_refresh_that_changes_progress_is_published_once(rt, unit, alice, emul
         assert rt.handle(unit, "progress", user=alice, json={"refresh": True}).status_code == 200
     (event,) = scorm_events(rt, events.PROGRESS_UPDATED)
     assert (event.user_id, event.data["source"], event.data["total_seconds"]) == (alice.id, "refresh", 30)
+
+
+def test_a_launch_and_return_without_new_results_publishes_no_progress(rt, unit, alice, emulator, receiver):
+    # Opening the launch link moves SCORM Cloud's `updated` for this registration, with no new result.
+    register(rt, unit, alice)
+    set_progress_and_replay(rt, emulator, receiver, unit, registration_of(rt, alice, unit),
+                            registrationCompletion="INCOMPLETE", score={"scaled": 40})
+    launch_url = rt.handle(unit, "launch", user=alice, json={}).json_body["launch_url"]
+    assert requests.get(launch_url, timeout=10).status_code == 200
+    assert rt.handle(unit, "progress", user=alice, json={"refresh": True}).status_code == 200
+    assert len(scorm_events(rt, events.PROGRESS_UPDATED)) == 1    # the postback's, not the refresh's
 
 
 def test_staff_reconcile_is_published_as_staff_and_each_change_as_its_learner(rt, unit, alice, emulator,

@@ -16,6 +16,7 @@ from scorm_cloud_xblock.progress import (
     INCOMPLETE,
     MAX_EARLIER,
     NEW_INSTANCE,
+    NEWER_TIME,
     PASSED,
     SOURCES,
     STALE_INSTANCE,
@@ -493,6 +494,22 @@ def test_a_report_that_adds_nothing_is_a_duplicate():
     current = postback(completion=COMPLETED, success=PASSED, score=80, total_seconds=60, updated=T1)
     empty = postback(updated=T1)
     assert merge(current, empty) == MergeResult(current, False, DUPLICATE)
+
+
+def test_a_report_that_only_moves_the_time_is_kept_but_is_no_progress():
+    # SCORM Cloud may move `updated` without new results, as when the learner opens a launch link.
+    current = postback(completion=COMPLETED, score=80, total_seconds=60, updated=T0)
+    later = replace(current, updated=T1, source="refresh")
+    result = merge(current, later)
+    assert result == MergeResult(replace(current, updated=T1, source="refresh"), True, NEWER_TIME)
+    assert result.changed and not result.progressed
+    # Kept so that a report from before it stays stale.
+    assert merge(result.progress, replace(current, score=10)).reason == STALE_UPDATE
+
+
+def test_results_that_change_are_progress():
+    current = postback(score=40, updated=T0)
+    assert merge(current, postback(score=50, updated=T1)).progressed
 
 
 @pytest.mark.parametrize("reported", [UNKNOWN, INCOMPLETE])
