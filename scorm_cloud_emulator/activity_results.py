@@ -239,5 +239,7 @@ def _string(data, *path):
 
 def _array(value):
     """A committed CMI array (an object keyed "0", "1", ...) as the list of its members, in index order."""
-    members = [(int(key), item) for key, item in cmi_object(value).items() if key.isdigit() and isinstance(item, dict)]
+    # ASCII digits only ("²".isdigit() is True) and a sane length: int() refuses more than 4300 digits.
+    members = [(int(key), item) for key, item in cmi_object(value).items()
+               if key.isascii() and key.isdigit() and len(key) <= 9 and isinstance(item, dict)]
     return [item for _, item in sorted(members, key=lambda member: member[0])]

@@ -326,19 +326,12 @@ def results_flags(args):
     """GetRegistrationProgress's include* flags, as the keyword arguments of :meth:`EmulatorApp.activity_details`,
     or None without includeChildResults.
 
-    Runtime data, interactions and objectives belong to the child activities, so asking for them without child
-    results is refused rather than answered without them.
+    Runtime data, interactions and objectives belong to the child activities, and activityDetails appears
+    only with includeChildResults: without it the other two flags have nowhere to go, and change nothing.
     """
     flags = {"include_runtime": query_bool(args, "includeRuntime"),
              "include_interactions_and_objectives": query_bool(args, "includeInteractionsAndObjectives")}
-    if query_bool(args, "includeChildResults"):
-        return flags
-    for name, flag in (("includeRuntime", "include_runtime"),
-                       ("includeInteractionsAndObjectives", "include_interactions_and_objectives")):
-        if flags[flag]:
-            raise ApiError(400, f"{name} needs includeChildResults=true: the emulator reports runtime data, "
-                                "interactions and objectives on the child activities only")
-    return None
+    return flags if query_bool(args, "includeChildResults") else None
 
 
 #: What the activity tree of a postback carries, by ApiRollupRegistrationFormat (COURSE carries none).

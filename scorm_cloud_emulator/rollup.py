@@ -236,7 +236,13 @@ def scorm2004_score(score) -> float | None:
 
 
 def format_cmi_timespan(seconds: float) -> str:
-    """Seconds as SCORM Cloud prints a time tracked: ``HHHH:MM:SS.SS``, the form parse_cmi_timespan reads."""
+    """Seconds as SCORM Cloud prints a time tracked: ``HHHH:MM:SS.SS``, the form parse_cmi_timespan reads.
+
+    Beyond 9999:59:59.99, which four hour digits can say, the time prints as that: a SCO that reports
+    years of time must not make the results unreadable.
+    """
+    most = 9999 * 3600 + 59 * 60 + 59.99
+    seconds = most if not math.isfinite(seconds) or seconds > most else max(seconds, 0.0)
     hundredths = round(seconds * 100)
     hours, hundredths = divmod(hundredths, 3600 * 100)
     minutes, hundredths = divmod(hundredths, 60 * 100)

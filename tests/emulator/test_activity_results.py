@@ -3,7 +3,8 @@ objectives on request; over HTTP, runtime data is stored by posting commits the 
 import pytest
 from rustici_software_cloud_v2 import RegistrationApi
 
-from scorm_cloud_emulator.activity_results import activity_details, activity_objectives, runtime_schema
+from scorm_cloud_emulator.activity_results import _array, activity_details, activity_objectives, runtime_schema
+from scorm_cloud_emulator.rollup import format_cmi_timespan
 from scorm_cloud_emulator.packages import Activity
 from scorm_cloud_emulator.storage import Progress
 from scorm_cloud_xblock.client import PostBack
@@ -267,12 +268,26 @@ def test_interactions_and_objectives_are_empty_lists_when_none_is_stored(emulato
 @pytest.mark.parametrize("flag", ["includeRuntime", "includeInteractionsAndObjectives"])
 @pytest.mark.parametrize("path", ["/registrations/r1", "/registrations/r1/instances/0",
                                   "/registrations/r1/instances", "/registrations"])
-def test_runtime_without_child_results_is_refused_by_name(emulator, api, client, golf, flag, path):
+def test_runtime_without_child_results_changes_nothing(emulator, api, client, golf, flag, path):
+    # activityDetails appears only with includeChildResults, so the other flags have nowhere to go.
     register(client)
+    plain = api.get(f"{emulator.api_url}{path}")
     response = api.get(f"{emulator.api_url}{path}", params={flag: "true"})
-    assert response.status_code == 400
-    assert response.json()["message"].startswith(f"{flag} needs includeChildResults=true")
-    assert api.get(f"{emulator.api_url}{path}", params={flag: "false"}).status_code == 200
+    assert response.status_code == 200, response.text
+    assert "activityDetails" not in response.text
+    assert response.json() == plain.json()
+
+
+def test_cmi_arrays_with_keys_that_are_no_index_are_skipped():
+    assert _array({"1": {"id": "b"}, "0": {"id": "a"}, "\u00b2": {"id": "x"}, "9" * 5000: {"id": "y"},
+                   "-1": {"id": "z"}}) == [{"id": "a"}, {"id": "b"}]
+
+
+@pytest.mark.parametrize("seconds, printed", [
+    (26.66, "0000:00:26.66"), (1e12, "9999:59:59.99"), (float("inf"), "9999:59:59.99"), (-5, "0000:00:00.00"),
+])
+def test_times_beyond_four_hour_digits_print_as_the_most_they_can_say(seconds, printed):
+    assert format_cmi_timespan(seconds) == printed
 
 
 def test_the_official_client_reads_child_results_and_runtime(emulator, client, golf):
