@@ -104,8 +104,8 @@ class StudioMixin:
                 continue
             try:
                 self.fields[name].from_json(value)
-            except (TypeError, ValueError):
-                return f"{self.fields[name].display_name} cannot be {value!r}."
+            except (TypeError, ValueError, OverflowError):   # OverflowError: an integer too big for a Float
+                return f"{self.fields[name].display_name} cannot be {value!r:.40}."
         return None
 
     def _require_editor(self):

@@ -150,7 +150,7 @@ def test_an_answer_the_block_cannot_use_is_scorm_clouds_fault(status):
 
 @pytest.mark.parametrize("body", [
     {}, [], {"values": [], "defaults": []}, {"values": {}}, {"values": {"weight": "heavy"}, "defaults": []},
-    {"values": {"display_name": 7}, "defaults": []},
+    {"values": {"display_name": 7}, "defaults": []}, {"values": {"weight": 10 ** 400}, "defaults": []},
 ])
 def test_a_save_the_editor_never_sends_is_a_400_and_changes_nothing(rt, empty_unit, author, body):
     response = rt.handle_studio(empty_unit, "submit_studio_edits", user=author, json=body)
