@@ -47,7 +47,8 @@ emulator: install
 
 bench: install player-assets
 	@status=0; \
-	for script in bench/upload_memory.py bench/postback_throughput.py bench/calls_per_journey.py; do \
+	for script in bench/upload_memory.py bench/postback_throughput.py bench/postback_over_http.py \
+	              bench/calls_per_journey.py; do \
 	  echo "== $$script"; $(PY) $$script || status=1; \
 	done; \
 	exit $$status
