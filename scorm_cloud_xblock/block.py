@@ -9,7 +9,6 @@ editor is `studio.StudioMixin`; JSON handlers and view fragments are built by `w
 import functools
 import hashlib
 import logging
-import math
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
@@ -241,7 +240,7 @@ class ScormCloudXBlock(StudioMixin, StudioEditableXBlockMixin, ScorableXBlockMix
         if weight is None:
             # The grades app then takes the published score unweighted: publish it out of 1.
             return self.fields["weight"].default
-        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and math.isfinite(weight) and weight >= 0:
+        if grading.is_finite_number(weight) and weight >= 0:
             return float(weight)
         # The grades app would weight any score by this value (NaN, negative): publish none.
         return 0.0
@@ -249,12 +248,12 @@ class ScormCloudXBlock(StudioMixin, StudioEditableXBlockMixin, ScorableXBlockMix
     @property
     def grading_rule_in_use(self):
         rule = self.grading_rule
-        return rule if rule in dict(grading.GRADING_RULES) else self.fields["grading_rule"].default
+        return rule if rule in grading.GRADING_RULE_NAMES else self.fields["grading_rule"].default
 
     @property
     def completion_rule_in_use(self):
         rule = self.completion_rule
-        return rule if rule in dict(grading.COMPLETION_RULES) else self.fields["completion_rule"].default
+        return rule if rule in grading.COMPLETION_RULE_NAMES else self.fields["completion_rule"].default
 
     def max_score(self):
         # Called on unbound blocks by the grades transformer: settings only, never learner state.

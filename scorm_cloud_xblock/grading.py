@@ -68,6 +68,10 @@ _COMPLETION_TESTS = {
     ),
 }
 
+# The rules a stored setting may name; anything else (stored without the editor) is graded as the default.
+GRADING_RULE_NAMES = frozenset(_GRADERS)
+COMPLETION_RULE_NAMES = frozenset(_COMPLETION_TESTS)
+
 
 def grade(progress, rule):
     """The grade from 0.0 to 1.0 that ``rule`` gives ``progress``, or None if nothing gradable is reported."""
@@ -89,15 +93,15 @@ def is_complete(progress, rule):
     return test(progress)
 
 
-def _is_finite_number(value):
+def is_finite_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def weighted(grade, weight):
     """``(earned, possible)`` to publish for a 0..1 ``grade`` on a block of ``weight`` points."""
-    if not _is_finite_number(weight) or weight <= 0:
+    if not is_finite_number(weight) or weight <= 0:
         raise ValueError(f"weight must be a positive number, got {weight!r}")
-    if not _is_finite_number(grade) or not 0 <= grade <= 1:
+    if not is_finite_number(grade) or not 0 <= grade <= 1:
         raise ValueError(f"grade must be a number from 0 to 1, got {grade!r}")
     return float(grade * weight), float(weight)
 
